@@ -1,0 +1,1 @@
+"""Dovetail's shared library: what every service needs alike, written once."""
