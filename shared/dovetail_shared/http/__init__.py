@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every service: app factory, problem+json, auth dependencies, pagination."""

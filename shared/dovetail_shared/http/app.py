@@ -1,0 +1,56 @@
+"""The FastAPI app factory every service uses: lifespan-made runtime, problems, health, correlation ids."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from dovetail_shared.http.middleware import CorrelationIdMiddleware
+from dovetail_shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
+from dovetail_shared.runtime import Runtime, ServiceSpec
+from dovetail_shared.settings import ServiceSettings
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or spec.settings_factory()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Engines are made here, never at import, so tests and workers each get their own.
+        app.state.runtime = Runtime(spec, settings)
+        try:
+            yield
+        finally:
+            await app.state.runtime.close()
+
+    app = FastAPI(
+        title=spec.title or f"Dovetail {spec.name}",
+        description=spec.description,
+        version="1.0.0",
+        lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
+    )
+    app.add_middleware(CorrelationIdMiddleware)
+    install_problem_handlers(app)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: the database answers", responses={503: {}})
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except Exception as exc:
+            return JSONResponse({"status": "unavailable", "database": repr(exc)[:200]}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    for router in spec.routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,95 @@
+"""FastAPI dependencies every service uses: runtime, unit of work, caller, pagination, If-Match."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from dovetail_shared.errors import Unauthorized, ValidationFailed
+from dovetail_shared.principal import Principal
+from dovetail_shared.runtime import Runtime
+from dovetail_shared.uow import SqlUnitOfWork
+
+_bearer = HTTPBearer(auto_error=False, description="JWT with sub, org and roles")
+T = TypeVar("T")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_uow(runtime: RuntimeDep) -> AsyncIterator[SqlUnitOfWork]:
+    """The request owns the transaction: endpoints call ``commit``; anything else is rolled back."""
+    async with runtime.uow() as uow:
+        yield uow
+
+
+UoW = Annotated[SqlUnitOfWork, Depends(get_uow)]
+
+
+async def optional_principal(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    if credentials is None:
+        return None
+    return await runtime.verifier.verify(credentials.credentials)
+
+
+async def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthorized("a bearer token is required")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+class PageParams(BaseModel):
+    limit: int
+    offset: int
+
+
+def page_params(
+    request: Request,
+    limit: Annotated[int | None, Query(ge=1, le=200, description="Page size (at most 200)")] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> PageParams:
+    settings = get_runtime(request).settings
+    return PageParams(limit=min(limit or settings.default_page_size, settings.max_page_size), offset=offset)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def if_match(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description="The aggregate version you read; a stale one gets 409"),
+    ] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit() or len(raw) > 12:
+        raise ValidationFailed("If-Match", "integer_version", "must be the aggregate's version number")
+    return int(raw)
+
+
+ExpectedVersion = Annotated[int | None, Depends(if_match)]

@@ -1,0 +1,1 @@
+"""Kafka plumbing: CloudEvents envelope, topic admin, outbox relay, idempotent consumer, in-memory bus."""

@@ -1,0 +1,212 @@
+"""Idempotent Kafka consumer: inbox + handler + new outbox rows in one transaction, offsets after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from dovetail_shared.logging import correlation_id_var, get_logger, new_correlation_id, traceparent_var
+from dovetail_shared.messaging.envelope import EnvelopeError, ReceivedEvent, decode
+from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
+from dovetail_shared.settings import ServiceSettings
+from dovetail_shared.uow import SqlUnitOfWork
+
+log = get_logger(__name__)
+
+Handler = Callable[[SqlUnitOfWork, ReceivedEvent], Awaitable[None]]
+
+
+class TransientError(Exception):
+    """Raise from a handler for a failure worth retrying (a dependency briefly unavailable)."""
+
+
+TRANSIENT = (TransientError, OperationalError, InterfaceError, ConnectionError, OSError, asyncio.TimeoutError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TRANSIENT):
+        return True
+    # asyncpg reports a lost connection as DBAPIError with connection_invalidated set.
+    return isinstance(exc, DBAPIError) and bool(getattr(exc, "connection_invalidated", False))
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
+
+
+class EventConsumer:
+    """Consumes ``topics`` as group ``<service>-<purpose>`` and dispatches by CloudEvents type.
+
+    For each record: parse → open a unit of work → insert the inbox row (a duplicate inserts nothing and
+    is skipped) → run the handler → commit (inbox, effects, and any events the handler emitted go to the
+    outbox atomically). Offsets are committed only after the database commit, so a crash in between makes
+    Kafka redeliver and the inbox absorbs it. Poison messages go to the dead-letter topic with the error in
+    headers and the partition keeps moving; transient errors retry with backoff, and if they persist the
+    consumer rewinds to the last committed offset and starts over rather than dropping anything.
+    """
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        uow_factory: Callable[[], SqlUnitOfWork],
+        purpose: str,
+        handlers: Mapping[str, Handler],
+        topics: list[str],
+    ) -> None:
+        self.settings = settings
+        self.uow_factory = uow_factory
+        self.group_id = f"{settings.service_name}-{purpose}"
+        self.handlers = dict(handlers)
+        self.topics = topics
+        self.dlt = dead_letter_topic(settings.topic_prefix, self.group_id)
+        self.stats = ConsumerStats()
+        self._stopping = asyncio.Event()
+        self.ready = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        backoff = 0.5
+        while not self._stopping.is_set():
+            try:
+                await self._consume()
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.ready.clear()
+                log.warning("consumer.restart", group=self.group_id, error=repr(exc), retry_in_s=backoff)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def _consume(self) -> None:
+        await ensure_topics(self.settings, [*self.topics, self.dlt])
+        consumer = make_consumer(self.settings, self.group_id, *self.topics)
+        producer = make_producer(self.settings)
+        await consumer.start()
+        try:
+            await producer.start()
+            while not self._stopping.is_set():
+                batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                if not self.ready.is_set() and consumer.assignment():
+                    self.ready.set()
+                for tp, records in batch.items():
+                    for record in records:
+                        await self.process(record, producer)
+                    # After every record of the batch is durably handled (or dead-lettered).
+                    await consumer.commit({tp: records[-1].offset + 1})
+        finally:
+            self.ready.clear()
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    async def process(self, record: ConsumerRecord[Any, Any], producer: AIOKafkaProducer) -> str:
+        """Handle one record; returns what happened: handled | duplicate | ignored | dead_lettered."""
+        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        try:
+            event = decode(
+                key=record.key,
+                value=record.value,
+                headers=record.headers,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            )
+        except EnvelopeError as exc:
+            log.error("consumer.poison", group=self.group_id, error=str(exc), **where)
+            await self._dead_letter(record, producer, exc)
+            return "dead_lettered"
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            self.stats.ignored += 1
+            return "ignored"  # other event types on the topic; consumers ignore what they don't need
+        correlation_id_var.set(event.correlation_id or new_correlation_id())
+        traceparent_var.set(event.traceparent)
+        where |= {"event_id": str(event.id), "event_type": event.type}
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                outcome = await self._handle_once(event, handler)
+            except Exception as exc:
+                if is_transient(exc) and attempt < self.settings.consumer_max_retries:
+                    delay = self.settings.consumer_retry_base_s * 2 ** (attempt - 1)
+                    self.stats.retries += 1
+                    log.warning("consumer.retry", group=self.group_id, attempt=attempt, error=repr(exc), **where)
+                    await asyncio.sleep(delay)
+                    continue
+                if is_transient(exc):
+                    # Still failing: rewind (no offset commit) instead of dead-lettering a good message.
+                    log.error("consumer.transient_exhausted", group=self.group_id, error=repr(exc), **where)
+                    raise
+                log.error("consumer.poison", group=self.group_id, error=repr(exc), **where)
+                await self._dead_letter(record, producer, exc)
+                return "dead_lettered"
+            if outcome == "duplicate":
+                self.stats.duplicates += 1
+                log.info("consumer.duplicate", group=self.group_id, **where)
+            else:
+                self.stats.handled += 1
+            return outcome
+
+    async def _handle_once(self, event: ReceivedEvent, handler: Handler) -> str:
+        async with self.uow_factory() as uow:
+            inbox = uow.messaging.inbox
+            inserted = await uow.session.execute(
+                pg_insert(inbox)
+                .values(
+                    consumer_group=self.group_id,
+                    event_id=event.id,
+                    event_type=event.type,
+                    topic=event.topic,
+                    partition=event.partition,
+                    offset=event.offset,
+                )
+                .on_conflict_do_nothing()
+                .returning(inbox.c.event_id)
+            )
+            if inserted.first() is None:
+                return "duplicate"
+            await handler(uow, event)
+            await uow.commit()
+            return "handled"
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[Any, Any], producer: AIOKafkaProducer, exc: BaseException
+    ) -> None:
+        headers = list(record.headers or [])
+        headers += [
+            ("dlt_error", str(exc)[:2000].encode()),
+            ("dlt_error_type", type(exc).__name__.encode()),
+            ("dlt_traceback", "".join(traceback.format_exception(exc))[-4000:].encode()),
+            ("dlt_origin_topic", record.topic.encode()),
+            ("dlt_origin_partition", str(record.partition).encode()),
+            ("dlt_origin_offset", str(record.offset).encode()),
+            ("dlt_consumer_group", self.group_id.encode()),
+        ]
+        try:
+            await producer.send_and_wait(self.dlt, value=record.value, key=record.key, headers=headers)
+        except KafkaError:
+            raise TransientError("could not write to the dead-letter topic") from exc
+        self.stats.dead_lettered += 1
+
+
+__all__ = ["EventConsumer", "Handler", "TopicPartition", "TransientError"]

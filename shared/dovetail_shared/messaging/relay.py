@@ -1,0 +1,162 @@
+"""Outbox relay: publishes committed outbox rows to Kafka in id order, one active relay per service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dovetail_shared.db import MessagingTables, asyncpg_dsn
+from dovetail_shared.logging import get_logger
+from dovetail_shared.messaging.envelope import encode
+from dovetail_shared.messaging.kafka import ensure_topics, make_producer
+from dovetail_shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+def advisory_lock_key(schema: str) -> int:
+    # A stable 32-bit key per schema, so relays of different services never exclude each other.
+    return zlib.crc32(f"dovetail-relay:{schema}".encode())
+
+
+class OutboxRelay:
+    """Reads unpublished rows in id order, sends them with an idempotent ``acks=all`` producer, marks them.
+
+    A crash after sending but before marking re-sends those rows on restart (at-least-once); consumers'
+    inboxes absorb the duplicates. Only the holder of a Postgres advisory lock publishes, so running two
+    relays (e.g. during a rolling deploy) is safe: the second waits as a hot standby.
+    """
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        engine: AsyncEngine,
+        messaging: MessagingTables,
+        *,
+        producer: AIOKafkaProducer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.messaging = messaging
+        self._producer = producer
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self.published = 0
+        self.is_leader = False
+        self._known_topics: set[str] = set()
+        self.source = f"/dovetail/{settings.service_name}"
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Run until ``stop``; reconnects after Postgres or Kafka outages with a capped backoff."""
+        backoff = 0.5
+        while not self._stopping.is_set():
+            try:
+                await self._lead_and_publish()
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.is_leader = False
+                log.warning("relay.error", error=repr(exc), retry_in_s=backoff)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def _lead_and_publish(self) -> None:
+        # A dedicated asyncpg connection holds the advisory lock and the LISTEN; if it dies, so does the
+        # lock, and this loop starts over (another relay may have taken over meanwhile).
+        conn: asyncpg.Connection = await asyncpg.connect(asyncpg_dsn(self.settings.database_url))
+        producer = self._producer or make_producer(self.settings)
+        own_producer = self._producer is None
+        try:
+            key = advisory_lock_key(self.messaging.schema)
+            while not self._stopping.is_set():
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+                    break
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.relay_poll_interval_s)
+            if self._stopping.is_set():
+                return
+            self.is_leader = True
+            log.info("relay.leading", schema=self.messaging.schema)
+            await conn.add_listener(self.messaging.notify_channel, self._on_notify)
+            if own_producer:
+                await producer.start()
+            while not self._stopping.is_set():
+                self._wake.clear()
+                sent = await self.publish_batch(producer)
+                if sent >= self.settings.relay_batch_size:
+                    continue  # more may be waiting: don't sleep
+                if conn.is_closed():
+                    raise ConnectionError("relay lock connection closed")
+                with contextlib.suppress(asyncio.TimeoutError):
+                    # The poll is the fallback for a lost NOTIFY (e.g. while reconnecting).
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.settings.relay_poll_interval_s)
+        finally:
+            self.is_leader = False
+            if own_producer:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def publish_batch(self, producer: AIOKafkaProducer) -> int:
+        """Send one batch of unpublished rows and mark them; returns how many were sent."""
+        outbox = self.messaging.outbox
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(outbox)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self.settings.relay_batch_size)
+                )
+            ).all()
+            await conn.rollback()
+        if not rows:
+            return 0
+        topics = {r.topic for r in rows} - self._known_topics
+        if topics:
+            await ensure_topics(self.settings, topics)
+            self._known_topics |= topics
+        futures = []
+        for r in rows:
+            key, value, headers = encode(
+                event_id=r.event_id,
+                event_type=r.event_type,
+                source=self.source,
+                subject=r.subject,
+                time=r.occurred_at,
+                payload=r.payload,
+                key=r.key,
+                correlation_id=(r.headers or {}).get("correlation_id"),
+                traceparent=(r.headers or {}).get("traceparent"),
+            )
+            futures.append(await producer.send(r.topic, value=value, key=key, headers=headers))
+        await asyncio.gather(*futures)
+        await self.after_send_hook(rows)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=sa.func.now())
+            )
+        self.published += len(rows)
+        log.debug("relay.published", count=len(rows), last_id=rows[-1].id)
+        return len(rows)
+
+    async def after_send_hook(self, rows: Sequence[Any]) -> None:
+        """Between send and mark: the crash window. Tests override it to simulate a kill right here."""

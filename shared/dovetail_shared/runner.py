@@ -1,0 +1,106 @@
+"""One entrypoint for every service: ``api``, ``relay``, ``consumer``, ``all`` or ``migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import uvicorn
+
+from dovetail_shared.http.app import create_service_app
+from dovetail_shared.logging import configure_logging, get_logger
+from dovetail_shared.messaging.consumer import EventConsumer
+from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics
+from dovetail_shared.messaging.relay import OutboxRelay
+from dovetail_shared.runtime import Runtime, ServiceSpec
+from dovetail_shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+ROLES = ("api", "relay", "consumer", "all", "migrate")
+
+
+def build_consumers(spec: ServiceSpec, runtime: Runtime) -> list[EventConsumer]:
+    return [
+        EventConsumer(runtime.settings, runtime.uow, c.purpose, c.handlers, c.topics(runtime.settings))
+        for c in spec.consumers
+    ]
+
+
+def all_topics(spec: ServiceSpec, settings: ServiceSettings) -> list[str]:
+    topics = list(spec.published_topics(settings))
+    for c in spec.consumers:
+        topics += c.topics(settings)
+        topics.append(dead_letter_topic(settings.topic_prefix, f"{settings.service_name}-{c.purpose}"))
+    return topics
+
+
+def migrate(spec: ServiceSpec, settings: ServiceSettings) -> None:
+    """Alembic to head, then the service's topics; a step of its own, before any process starts."""
+    from alembic import command
+    from alembic.config import Config
+
+    if spec.alembic_ini is None:
+        raise RuntimeError(f"{spec.name} has no alembic.ini")
+    cfg = Config(spec.alembic_ini)
+    cfg.set_main_option("script_location", str(Path(spec.alembic_ini).parent / "migrations"))
+    cfg.attributes["settings"] = settings
+    command.upgrade(cfg, "head")
+    asyncio.run(ensure_topics(settings, all_topics(spec, settings)))
+    log.info("migrate.done", service=spec.name)
+
+
+async def _run_workers(spec: ServiceSpec, settings: ServiceSettings, role: str) -> None:
+    runtime = Runtime(spec, settings)
+    tasks: list[Callable[[], Awaitable[None]]] = []
+    stoppers: list[Callable[[], None]] = []
+    if role in ("relay", "all"):
+        relay = OutboxRelay(settings, runtime.engine, spec.messaging)
+        tasks.append(relay.run)
+        stoppers.append(relay.stop)
+    if role in ("consumer", "all"):
+        for consumer in build_consumers(spec, runtime):
+            tasks.append(consumer.run)
+            stoppers.append(consumer.stop)
+    server: uvicorn.Server | None = None
+    if role in ("api", "all"):
+        app = create_service_app(spec, settings)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)
+        )
+        tasks.append(server.serve)
+
+        def _stop_server() -> None:
+            assert server is not None
+            server.should_exit = True
+
+        stoppers.append(_stop_server)
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, lambda: [s() for s in stoppers])
+    log.info("service.start", service=spec.name, role=role)
+    try:
+        await asyncio.gather(*(t() for t in tasks))
+    finally:
+        await runtime.close()
+        log.info("service.stop", service=spec.name, role=role)
+
+
+def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog=f"dovetail-{spec.name}", description=f"Run the {spec.name} service")
+    parser.add_argument("role", choices=ROLES, help="api | relay | consumer | all (local runs) | migrate")
+    parser.add_argument("--port", type=int, default=None, help="HTTP port for api/all (overrides settings)")
+    args = parser.parse_args(argv)
+    settings = spec.settings_factory()
+    if args.port is not None:
+        settings = settings.with_overrides(http_port=args.port)
+    configure_logging(spec.name, settings.log_level, settings.log_json)
+    if args.role == "migrate":
+        migrate(spec, settings)
+        return
+    asyncio.run(_run_workers(spec, settings, args.role))

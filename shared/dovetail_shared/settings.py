@@ -1,0 +1,95 @@
+"""Service settings from the environment: a per-service prefix first, then shared ``DOVETAIL_`` values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+# Values that ship in examples and local scripts; anything but development/test must not run with them.
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-secret-change-me", "dovetail"})
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has. A service subclasses it and sets ``service_name`` and its env prefix.
+
+    ``CURRICULA_DATABASE_URL`` wins over ``DOVETAIL_DATABASE_URL``, which wins over the default, so one
+    shared ``.env`` can serve all services while each may still be pointed elsewhere.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    service_name: ClassVar[str] = "service"
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "postgresql+asyncpg://dovetail:dovetail@127.0.0.1:55432/dovetail"
+    db_pool_size: int = 10
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    # Tansu and some managed brokers refuse the idempotent producer; the default is the safe choice.
+    kafka_enable_idempotence: bool = True
+    kafka_topic_partitions: int = 3
+    kafka_replication_factor: int = 1
+    topic_prefix: str = "dev"
+    relay_poll_interval_s: float = 2.0
+    relay_batch_size: int = 500
+    consumer_max_retries: int = 5
+    consumer_retry_base_s: float = 0.2
+    jwt_secret: SecretStr = SecretStr("dev-secret-change-me")
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
+    jwt_issuer: str = "dovetail-dev"
+    jwt_audience: str = "dovetail"
+    jwks_url: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    default_page_size: int = 50
+    max_page_size: int = 200
+
+    @property
+    def db_schema(self) -> str:
+        return self.service_name
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        shared_env = EnvSettingsSource(settings_cls, env_prefix="DOVETAIL_")
+        return (init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> ServiceSettings:
+        if self.environment is Environment.PRODUCTION:
+            symmetric = any(a.startswith("HS") for a in self.jwt_algorithms)
+            if symmetric and self.jwt_secret.get_secret_value() in PLACEHOLDER_SECRETS:
+                raise ValueError("jwt_secret: a placeholder secret is refused in production; set a real one")
+            if symmetric and len(self.jwt_secret.get_secret_value()) < 32:
+                raise ValueError("jwt_secret: must be at least 32 characters in production")
+            if not symmetric and not self.jwks_url:
+                raise ValueError("jwks_url: required when JWTs are verified with an asymmetric algorithm")
+            if ":dovetail@" in self.database_url:
+                raise ValueError("database_url: the development password is refused in production")
+        if any(a.lower() == "none" for a in self.jwt_algorithms):
+            raise ValueError("jwt_algorithms: 'none' is never accepted")
+        return self
+
+    def with_overrides(self, **values: Any) -> ServiceSettings:
+        return self.model_copy(update=values)

@@ -1,0 +1,117 @@
+"""Unit of work: one transaction that stores the aggregates and their events in the outbox together."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dovetail_shared.db import MessagingTables
+from dovetail_shared.events.base import DomainEvent, topic_for
+from dovetail_shared.logging import current_correlation_id, traceparent_var
+
+
+class AbstractUnitOfWork:
+    """What the service layer sees: collect events, commit, roll back. Services never commit themselves."""
+
+    events: list[DomainEvent]
+
+    def __init__(self) -> None:
+        self.events = []
+        self.committed = False
+
+    def emit(self, *events: DomainEvent) -> None:
+        self.events.extend(events)
+
+    async def commit(self) -> None:
+        raise NotImplementedError
+
+    async def rollback(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if not self.committed:
+            await self.rollback()
+
+
+class SqlUnitOfWork(AbstractUnitOfWork):
+    """Owns an AsyncSession. ``commit`` writes the collected events to the outbox, then commits once.
+
+    ``NOTIFY`` is sent inside the same transaction, so Postgres delivers it only if the commit succeeds:
+    the relay never wakes for rows that do not exist.
+    """
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        messaging: MessagingTables,
+        topic_prefix: str,
+    ) -> None:
+        super().__init__()
+        self._session_factory = session_factory
+        self.messaging = messaging
+        self.topic_prefix = topic_prefix
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self.events = []
+        self.committed = False
+        self._session = self._session_factory()
+        await self._session.begin()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await super().__aexit__(exc_type, exc, tb)
+        finally:
+            if self._session is not None:
+                await self._session.close()
+                self._session = None
+
+    def outbox_rows(self) -> list[dict[str, Any]]:
+        headers: dict[str, str] = {"correlation_id": current_correlation_id()}
+        traceparent = traceparent_var.get()
+        if traceparent:
+            headers["traceparent"] = traceparent
+        return [
+            {
+                "event_id": e.id,
+                "event_type": e.type,
+                "topic": topic_for(self.topic_prefix, e.payload.service(), e.payload.aggregate),
+                "key": str(e.subject),
+                "subject": str(e.subject),
+                "payload": e.payload.model_dump(mode="json"),
+                "headers": headers,
+                "occurred_at": e.time,
+            }
+            for e in self.events
+        ]
+
+    async def commit(self) -> None:
+        session = self.session
+        if self.events:
+            await session.execute(sa.insert(self.messaging.outbox), self.outbox_rows())
+            await session.execute(sa.select(sa.func.pg_notify(self.messaging.notify_channel, "")))
+        await session.commit()
+        self.committed = True
+        self.events = []
+
+    async def rollback(self) -> None:
+        if self._session is not None:
+            await self._session.rollback()
+        self.events = []
