@@ -1,0 +1,81 @@
+# Dovetail — every target says what it does: `make help`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= uv
+SERVICES := curricula consortia
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+.PHONY: help
+help: ## List every target with a line of description
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: bootstrap
+bootstrap: ## Install uv if missing and the locked Python dependencies into .venv
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet 'uv>=0.5'
+	@$(UV) sync --all-packages --frozen --quiet
+
+.PHONY: infra-up
+infra-up: ## Install if missing and start PostgreSQL and Kafka (processes, loopback only)
+	@bash scripts/infra/all.sh up
+
+.PHONY: infra-down
+infra-down: ## Stop PostgreSQL and Kafka
+	@bash scripts/infra/all.sh down
+
+.PHONY: infra-status
+infra-status: ## Show whether PostgreSQL and Kafka are running
+	@bash scripts/infra/all.sh status
+
+.PHONY: migrate
+migrate: bootstrap ## Apply every service's Alembic migrations and create its Kafka topics
+	@for s in $(SERVICES); do .venv/bin/dovetail-$$s migrate || exit 1; done
+
+.PHONY: run
+run: bootstrap infra-up migrate ## Set up and run the whole platform in the background, then load demo data
+	@bash scripts/platform.sh up
+	@.venv/bin/python scripts/demo_data.py
+
+.PHONY: stop
+stop: ## Stop the services started by `make run` (PostgreSQL and Kafka keep running)
+	@bash scripts/platform.sh down
+
+.PHONY: status
+status: infra-status ## Show infrastructure and service status
+	@bash scripts/platform.sh status
+
+.PHONY: test
+test: bootstrap infra-up ## Run the whole test suite (unit, integration, contract) on the real Postgres and Kafka
+	@bash scripts/infra/postgres.sh reset-test-db
+	@.venv/bin/pytest
+
+.PHONY: test-unit
+test-unit: bootstrap ## Run only the fast unit tests (no servers needed)
+	@.venv/bin/pytest -m "not integration"
+
+.PHONY: lint
+lint: bootstrap ## Ruff (lint + format check) and mypy
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+	@.venv/bin/mypy shared/dovetail_shared $(foreach s,$(SERVICES),services/$(s)/$(s))
+
+.PHONY: fmt
+fmt: bootstrap ## Format and auto-fix the code
+	@.venv/bin/ruff format .
+	@.venv/bin/ruff check --fix .
+
+.PHONY: schemas
+schemas: bootstrap ## Export the committed contracts: event JSON Schemas and each service's OpenAPI
+	@.venv/bin/python -m dovetail_shared.events.schemas export >/dev/null
+	@.venv/bin/python scripts/export_openapi.py
+
+.PHONY: fuzz
+fuzz: bootstrap infra-up migrate ## Fuzz every service's OpenAPI with schemathesis against a running platform
+	@bash scripts/fuzz.sh
+
+.PHONY: bench
+bench: bootstrap infra-up ## Benchmarks (not tests): relay and consumer throughput, end-to-end latency
+	@.venv/bin/python bench/messaging.py
+
+.PHONY: clean
+clean: ## Remove caches (keeps .local state: use infra-down first to stop servers)
+	@rm -rf .pytest_cache .mypy_cache .ruff_cache
