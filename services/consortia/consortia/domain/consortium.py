@@ -1,0 +1,541 @@
+"""Consortium aggregate: lifecycle, memberships and join requests, contributions and benefit distribution."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from dovetail_shared.domain import Aggregate
+from dovetail_shared.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    Violation,
+    ViolationCollector,
+)
+from dovetail_shared.events.base import DomainEvent, EventPayload
+from dovetail_shared.events.consortia import Allocation as AllocationPayload
+from dovetail_shared.events.consortia import (
+    BenefitDistributed,
+    ConsortiumActivated,
+    ConsortiumDissolved,
+    ConsortiumFormed,
+    ContributionRecorded,
+    MemberJoined,
+    MemberLeft,
+)
+from pydantic import BaseModel, Field
+
+from consortia.domain import money
+from consortia.domain._checks import optional_text
+from consortia.domain.benefits import Allocation, BenefitRule, BenefitRuleKind, Distribution, allocate
+from consortia.domain.contributions import Contribution, ContributionKind
+from consortia.domain.organization import OrganizationKind
+
+
+class ConsortiumKind(StrEnum):
+    CITY_CONSORTIUM = "city_consortium"
+    INDUSTRY_COMMUNITY = "industry_community"
+    PROJECT = "project"
+
+
+class ConsortiumStatus(StrEnum):
+    FORMING = "forming"
+    ACTIVE = "active"
+    DISSOLVED = "dissolved"
+
+
+class MembershipRole(StrEnum):
+    LEAD = "lead"
+    CORE = "core"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+class JoinRequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Membership(BaseModel):
+    """One stint of an organisation in the consortium; leaving closes it, rejoining opens a new one."""
+
+    organization_id: uuid.UUID
+    organization_kind: OrganizationKind
+    role: MembershipRole
+    joined_on: date
+    left_on: date | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None
+
+
+class JoinRequest(BaseModel):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    organization_id: uuid.UUID
+    organization_kind: OrganizationKind
+    requested_role: MembershipRole
+    status: JoinRequestStatus = JoinRequestStatus.PENDING
+    reason: str | None = None
+    requested_on: date
+    decided_on: date | None = None
+
+
+DISSOLUTION_REASON = "consortium dissolved"
+
+
+class Consortium(Aggregate):
+    """A consortium and everything that must change consistently with it, under one version.
+
+    Lifecycle: ``forming`` → ``active`` (automatically, once at least one college and one enterprise are
+    active members) → ``dissolved`` (final; every later change is an ``InvalidTransition``). A consortium
+    stays ``active`` if members later leave: activation records that it started working, and flipping
+    back would invalidate programs and distributions already made under it.
+
+    Verification of organisations: the service looks the organisation up and passes
+    ``organization_verified``; the rule that only verified organisations may take part lives here, so no
+    entrypoint can forget it. Checking once at request time is enough because verification is final.
+
+    Every method that changes something calls ``touch`` so the repository bumps ``version``; that is also
+    why ``record_contribution`` and ``distribute`` touch the consortium: they read its membership, and the
+    version bump makes them conflict with a concurrent membership change instead of using a stale one.
+    """
+
+    name: str
+    name_zh: str | None = None
+    kind: ConsortiumKind
+    charter: str
+    lead_organization_id: uuid.UUID
+    status: ConsortiumStatus = ConsortiumStatus.FORMING
+    benefit_rule: BenefitRule | None = None
+    memberships: list[Membership] = Field(default_factory=list)
+    join_requests: list[JoinRequest] = Field(default_factory=list)
+    activated_on: date | None = None
+    dissolved_on: date | None = None
+
+    # ----------------------------------------------------------------------------------------- formation
+
+    @classmethod
+    def form(
+        cls,
+        name: str,
+        kind: ConsortiumKind,
+        charter: str,
+        lead_org_id: uuid.UUID,
+        lead_org_kind: OrganizationKind,
+        today: date,
+        *,
+        lead_org_verified: bool,
+        name_zh: str | None = None,
+        consortium_id: uuid.UUID | None = None,
+    ) -> tuple[Consortium, list[DomainEvent]]:
+        errors = ViolationCollector()
+        if not name.strip():
+            errors.add("name", "required", "must not be empty")
+        if not charter.strip():
+            errors.add("charter", "required", "a consortium needs a charter its members sign up to")
+        if not lead_org_verified:
+            errors.add("lead_organization_id", "organization_not_verified", "the lead must be verified")
+        errors.raise_if_any()
+
+        consortium = cls(
+            id=consortium_id or uuid.uuid4(),
+            name=name.strip(),
+            name_zh=optional_text(name_zh),
+            kind=ConsortiumKind(kind),
+            charter=charter.strip(),
+            lead_organization_id=lead_org_id,
+        )
+        lead = Membership(
+            organization_id=lead_org_id,
+            organization_kind=OrganizationKind(lead_org_kind),
+            role=MembershipRole.LEAD,
+            joined_on=today,
+        )
+        consortium.memberships.append(lead)
+        formed = ConsortiumFormed(
+            consortium_id=consortium.id,
+            name=consortium.name,
+            kind=consortium.kind.value,
+            lead_organization_id=lead_org_id,
+        )
+        return consortium, [consortium._event(formed), consortium._joined(lead)]
+
+    # ------------------------------------------------------------------------------------------- queries
+
+    @property
+    def active_memberships(self) -> list[Membership]:
+        return [m for m in self.memberships if m.is_active]
+
+    def membership_of(self, organization_id: uuid.UUID) -> Membership | None:
+        """The organisation's current membership, or None if it is not (or no longer) a member."""
+        return next((m for m in self.active_memberships if m.organization_id == organization_id), None)
+
+    def is_active_member(self, organization_id: uuid.UUID) -> bool:
+        return self.membership_of(organization_id) is not None
+
+    def join_request(self, request_id: uuid.UUID) -> JoinRequest:
+        for request in self.join_requests:
+            if request.id == request_id:
+                return request
+        raise NotFound(f"join request {request_id} not found in consortium {self.id}")
+
+    # ------------------------------------------------------------------------------------- join requests
+
+    def request_to_join(
+        self,
+        org_id: uuid.UUID,
+        org_kind: OrganizationKind,
+        role: MembershipRole,
+        today: date,
+        *,
+        organization_verified: bool,
+        request_id: uuid.UUID | None = None,
+    ) -> tuple[JoinRequest, list[DomainEvent]]:
+        """Files a pending request for the lead to decide. No event: the shared contract has none yet."""
+        self._require_not_dissolved("request to join")
+        role = MembershipRole(role)
+        if role == MembershipRole.LEAD:
+            raise ValidationFailed(
+                "requested_role", "lead_not_requestable", "the lead role is handed over, not requested"
+            )
+        if not organization_verified:
+            raise ValidationFailed(
+                "organization_id", "organization_not_verified", "only verified organisations may join"
+            )
+        if self.is_active_member(org_id):
+            raise _conflict("organization_id", "already_member", "the organisation is already a member")
+        if any(r.organization_id == org_id and r.status == JoinRequestStatus.PENDING for r in self.join_requests):
+            raise _conflict("organization_id", "request_pending", "the organisation already has a pending request")
+
+        request = JoinRequest(
+            id=request_id or uuid.uuid4(),
+            organization_id=org_id,
+            organization_kind=OrganizationKind(org_kind),
+            requested_role=role,
+            requested_on=today,
+        )
+        self.join_requests.append(request)
+        self.touch()
+        return request, []
+
+    def approve_request(self, request_id: uuid.UUID, today: date) -> list[DomainEvent]:
+        """Admits the organisation in its requested role; may activate a forming consortium."""
+        self._require_not_dissolved("approve a join request of")
+        request = self._pending_request(request_id, "approve")
+        # Unreachable through this aggregate's own methods (requesting refuses members), kept so a
+        # hand-edited row cannot produce a second active membership.
+        if self.is_active_member(request.organization_id):
+            raise _conflict("organization_id", "already_member", "the organisation is already a member")
+
+        request.status = JoinRequestStatus.APPROVED
+        request.decided_on = today
+        membership = Membership(
+            organization_id=request.organization_id,
+            organization_kind=request.organization_kind,
+            role=request.requested_role,
+            joined_on=today,
+        )
+        self.memberships.append(membership)
+        self.touch()
+        events = [self._joined(membership)]
+        if self.status == ConsortiumStatus.FORMING and self._has_college_and_enterprise():
+            self.status = ConsortiumStatus.ACTIVE
+            self.activated_on = today
+            events.append(self._event(ConsortiumActivated(consortium_id=self.id)))
+        return events
+
+    def reject_request(self, request_id: uuid.UUID, reason: str, today: date) -> list[DomainEvent]:
+        """Refuses a pending request with a reason the applicant will see. No event in the contract yet."""
+        self._require_not_dissolved("reject a join request of")
+        request = self._pending_request(request_id, "reject")
+        stripped = reason.strip()
+        if not stripped:
+            raise ValidationFailed("reason", "reason_required", "say why the request is rejected")
+        request.status = JoinRequestStatus.REJECTED
+        request.reason = stripped
+        request.decided_on = today
+        self.touch()
+        return []
+
+    # --------------------------------------------------------------------------------------- membership
+
+    def leave(self, org_id: uuid.UUID, today: date) -> list[DomainEvent]:
+        self._require_not_dissolved("leave")
+        membership = self._require_membership(org_id)
+        if membership.role == MembershipRole.LEAD:
+            raise ValidationFailed(
+                "organization_id", "lead_cannot_leave", "hand the lead to another member before leaving"
+            )
+        membership.left_on = today
+        self.touch()
+        return [self._left(membership)]
+
+    def change_role(self, org_id: uuid.UUID, role: MembershipRole) -> list[DomainEvent]:
+        """Changes a non-lead member's role among core, member and observer; no event in the contract yet."""
+        self._require_not_dissolved("change a role in")
+        role = MembershipRole(role)
+        if role == MembershipRole.LEAD:
+            raise ValidationFailed("role", "use_transfer_lead", "the lead role moves only by transfer_lead")
+        membership = self._require_membership(org_id)
+        if membership.role == MembershipRole.LEAD:
+            raise ValidationFailed(
+                "organization_id", "lead_role_fixed", "transfer the lead first, then change this role"
+            )
+        if membership.role == role:
+            return []
+        membership.role = role
+        self.touch()
+        return []
+
+    def transfer_lead(self, new_lead_org_id: uuid.UUID) -> list[DomainEvent]:
+        """Makes another active member the lead; the previous lead stays on as a core member.
+
+        No event in the contract yet; ``lead_organization_id`` and the roles change together here.
+        """
+        self._require_not_dissolved("transfer the lead of")
+        if new_lead_org_id == self.lead_organization_id:
+            raise ValidationFailed("organization_id", "already_lead", "this organisation is already the lead")
+        new_lead = self.membership_of(new_lead_org_id)
+        if new_lead is None:
+            raise ValidationFailed("organization_id", "not_active_member", "the new lead must be a member")
+        old_lead = self.membership_of(self.lead_organization_id)
+        if old_lead is not None:
+            old_lead.role = MembershipRole.CORE
+        new_lead.role = MembershipRole.LEAD
+        self.lead_organization_id = new_lead_org_id
+        self.touch()
+        return []
+
+    def dissolve(self, today: date) -> list[DomainEvent]:
+        """Ends the consortium: closes every membership and refuses pending requests.
+
+        Emits one ``MemberLeft`` per closed membership, then ``ConsortiumDissolved``, so a consumer's
+        membership projection stays right from member events alone.
+        """
+        self._require_not_dissolved("dissolve")
+        events: list[DomainEvent] = []
+        for membership in self.active_memberships:
+            membership.left_on = today
+            events.append(self._left(membership))
+        for request in self.join_requests:
+            if request.status == JoinRequestStatus.PENDING:
+                request.status = JoinRequestStatus.REJECTED
+                request.reason = DISSOLUTION_REASON
+                request.decided_on = today
+        self.status = ConsortiumStatus.DISSOLVED
+        self.dissolved_on = today
+        self.touch()
+        events.append(self._event(ConsortiumDissolved(consortium_id=self.id)))
+        return events
+
+    # ------------------------------------------------------------------------------------- contributions
+
+    def record_contribution(
+        self,
+        organization_id: uuid.UUID,
+        kind: ContributionKind,
+        quantity: Decimal,
+        unit: str,
+        valuation: Decimal,
+        contributed_on: date,
+        today: date,
+        *,
+        currency: str = money.DEFAULT_CURRENCY,
+        contribution_id: uuid.UUID | None = None,
+    ) -> tuple[Contribution, list[DomainEvent]]:
+        self._require_not_dissolved("record a contribution to")
+        if not self.is_active_member(organization_id):
+            raise ValidationFailed("organization_id", "not_active_member", "only active members record contributions")
+        contribution = Contribution.create(
+            consortium_id=self.id,
+            organization_id=organization_id,
+            kind=kind,
+            quantity=quantity,
+            unit=unit,
+            valuation=valuation,
+            contributed_on=contributed_on,
+            today=today,
+            currency=currency,
+            contribution_id=contribution_id,
+        )
+        self.touch()
+        recorded = ContributionRecorded(
+            consortium_id=self.id,
+            contribution_id=contribution.id,
+            organization_id=contribution.organization_id,
+            kind=contribution.kind.value,
+            quantity=contribution.quantity,
+            unit=contribution.unit,
+            valuation=contribution.valuation,
+            currency=contribution.currency,
+            contributed_on=contribution.contributed_on,
+        )
+        return contribution, [self._event(recorded)]
+
+    # ---------------------------------------------------------------------------------- benefit sharing
+
+    def set_benefit_rule(self, rule: BenefitRule) -> list[DomainEvent]:
+        """Replaces the rule after checking it; every share holder must be an active member."""
+        self._require_not_dissolved("set the benefit rule of")
+        rule.check()
+        errors = ViolationCollector()
+        for i, share in enumerate(rule.shares):
+            if not self.is_active_member(share.organization_id):
+                errors.add(f"shares[{i}].organization_id", "not_active_member", "must be an active member")
+        errors.raise_if_any()
+        self.benefit_rule = rule
+        self.touch()
+        return []
+
+    def distribute(
+        self,
+        amount: Decimal,
+        currency: str,
+        contributions: Iterable[Contribution],
+        distribution_id: uuid.UUID,
+        today: date,
+    ) -> tuple[Distribution, list[DomainEvent]]:
+        """Splits ``amount`` among active members under the benefit rule (largest remainder, exact).
+
+        ``contributions`` may be the whole ledger: lines of other consortia, outside the rule's period or
+        kinds, or of organisations no longer members are ignored. Weighted rules count only lines in the
+        distribution's currency and refuse (``currency_mismatch``) when an in-scope line is in another,
+        because adding valuations across currencies would weigh members wrongly.
+        """
+        if self.status != ConsortiumStatus.ACTIVE:
+            raise InvalidTransition("consortium", self.status.value, "distribute benefits of")
+        rule = self.benefit_rule
+        if rule is None:
+            raise ValidationFailed("benefit_rule", "benefit_rule_required", "set a benefit rule first")
+        code = money.normalize_currency(currency)
+
+        if rule.kind == BenefitRuleKind.FIXED_SHARES:
+            weights = self._fixed_weights(rule)
+        else:
+            weights = self._contribution_weights(rule, code, contributions)
+        shares = allocate(amount, weights, money.minor_unit_exponent(code))
+
+        distribution = Distribution(
+            id=distribution_id,
+            consortium_id=self.id,
+            amount=amount,
+            currency=code,
+            rule_kind=rule.kind,
+            allocations=[Allocation(organization_id=org, amount=value) for org, value in shares.items()],
+            distributed_on=today,
+        )
+        self.touch()
+        distributed = BenefitDistributed(
+            consortium_id=self.id,
+            distribution_id=distribution.id,
+            amount=distribution.amount,
+            currency=distribution.currency,
+            rule=rule.kind.value,
+            allocations=[
+                AllocationPayload(organization_id=a.organization_id, amount=a.amount) for a in distribution.allocations
+            ],
+        )
+        return distribution, [self._event(distributed)]
+
+    def _fixed_weights(self, rule: BenefitRule) -> dict[uuid.UUID, Decimal]:
+        # Shares were checked against membership when the rule was set; a holder may have left since,
+        # and giving a former member money (or silently re-scaling the others) would both be wrong.
+        for i, share in enumerate(rule.shares):
+            if not self.is_active_member(share.organization_id):
+                raise ValidationFailed(
+                    f"benefit_rule.shares[{i}].organization_id",
+                    "share_holder_not_member",
+                    "this share holder has left; update the benefit rule before distributing",
+                )
+        return {share.organization_id: share.percent for share in rule.shares}
+
+    def _contribution_weights(
+        self, rule: BenefitRule, currency: str, contributions: Iterable[Contribution]
+    ) -> dict[uuid.UUID, Decimal]:
+        if rule.period_from is None or rule.period_to is None:  # check() guarantees both; this narrows types
+            raise ValidationFailed("benefit_rule", "period_required", "the rule has no period")
+        members = {m.organization_id for m in self.active_memberships}
+        weights: dict[uuid.UUID, Decimal] = {}
+        for c in contributions:
+            in_scope = (
+                c.consortium_id == self.id
+                and c.organization_id in members
+                and rule.period_from <= c.contributed_on <= rule.period_to
+                and (rule.kinds is None or c.kind in rule.kinds)
+            )
+            if not in_scope:
+                continue
+            if c.currency != currency:
+                raise ValidationFailed(
+                    "currency",
+                    "currency_mismatch",
+                    f"contribution {c.id} is valued in {c.currency}, the distribution is in {currency}",
+                )
+            weights[c.organization_id] = weights.get(c.organization_id, Decimal(0)) + c.valuation
+        positive = {org: weights[org] for org in sorted(weights, key=str) if weights[org] > 0}
+        if not positive:
+            raise ValidationFailed(
+                "benefit_rule",
+                "no_weight",
+                f"no member contribution valued in {currency} between {rule.period_from} and {rule.period_to}",
+            )
+        return positive
+
+    # ---------------------------------------------------------------------------------------- internals
+
+    def _has_college_and_enterprise(self) -> bool:
+        kinds = {m.organization_kind for m in self.active_memberships}
+        return OrganizationKind.COLLEGE in kinds and OrganizationKind.ENTERPRISE in kinds
+
+    def _require_not_dissolved(self, action: str) -> None:
+        if self.status == ConsortiumStatus.DISSOLVED:
+            raise InvalidTransition("consortium", self.status.value, action)
+
+    def _require_membership(self, org_id: uuid.UUID) -> Membership:
+        membership = self.membership_of(org_id)
+        if membership is None:
+            raise NotFound(f"organisation {org_id} is not an active member of consortium {self.id}")
+        return membership
+
+    def _pending_request(self, request_id: uuid.UUID, action: str) -> JoinRequest:
+        request = self.join_request(request_id)
+        if request.status != JoinRequestStatus.PENDING:
+            raise InvalidTransition("join request", request.status.value, action)
+        return request
+
+    def _event(self, payload: EventPayload) -> DomainEvent:
+        return DomainEvent(payload=payload, subject=self.id)
+
+    def _joined(self, membership: Membership) -> DomainEvent:
+        return self._event(
+            MemberJoined(
+                consortium_id=self.id,
+                organization_id=membership.organization_id,
+                role=membership.role.value,
+                joined_on=membership.joined_on,
+            )
+        )
+
+    def _left(self, membership: Membership) -> DomainEvent:
+        if membership.left_on is None:
+            raise ValueError("membership is still open")
+        return self._event(
+            MemberLeft(
+                consortium_id=self.id,
+                organization_id=membership.organization_id,
+                role=membership.role.value,
+                left_on=membership.left_on,
+            )
+        )
+
+
+def _conflict(field: str, rule: str, message: str) -> Conflict:
+    """A Conflict that still names field and rule, so clients can react to it like a validation error."""
+    return Conflict(f"{field}: {message}", violations=[Violation(field, rule, message)])

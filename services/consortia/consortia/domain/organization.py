@@ -1,0 +1,156 @@
+"""Organization aggregate: who a college or firm is, and whether a platform operator has vetted it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from dovetail_shared.domain import Aggregate, utcnow
+from dovetail_shared.errors import InvalidTransition, ValidationFailed, ViolationCollector
+from dovetail_shared.events.base import DomainEvent
+from dovetail_shared.events.consortia import (
+    OrganizationRegistered,
+    OrganizationRejected,
+    OrganizationVerified,
+)
+
+from consortia.domain._checks import optional_text
+
+
+class OrganizationKind(StrEnum):
+    COLLEGE = "college"
+    ENTERPRISE = "enterprise"
+    RESEARCH_INSTITUTE = "research_institute"
+    GOVERNMENT = "government"
+    ASSOCIATION = "association"
+
+
+class EnterpriseSize(StrEnum):
+    LARGE = "large"
+    SME = "sme"
+    MICRO = "micro"
+
+
+class VerificationStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class Organization(Aggregate):
+    """A college, firm or other body; only verified organisations may act on the platform.
+
+    Verification lifecycle (decided by a platform operator)::
+
+        pending --verify--> verified            (final: there is no un-verify)
+        pending --reject--> rejected
+        rejected --resubmit--> pending          (the organisation fixed its papers; review again)
+
+    ``verify`` and ``reject`` act only on ``pending``: a rejected organisation is not verified directly,
+    it must first be ``resubmit``-ted, so every verification follows a fresh review and the queue of
+    pending organisations is the operator's single to-do list. Re-verifying, or rejecting twice, is an
+    ``InvalidTransition``. Because ``verified`` is final, a check of "is verified" made once (e.g. when an
+    organisation asks to join a consortium) stays true.
+    """
+
+    name: str
+    name_zh: str | None = None
+    kind: OrganizationKind
+    size: EnterpriseSize | None = None
+    region: str
+    registration_number: str
+    verification_status: VerificationStatus = VerificationStatus.PENDING
+    rejection_reason: str | None = None
+    verified_at: datetime | None = None
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        name: str,
+        kind: OrganizationKind,
+        region: str,
+        registration_number: str,
+        size: EnterpriseSize | None = None,
+        name_zh: str | None = None,
+    ) -> tuple[Organization, list[DomainEvent]]:
+        """A new, pending organisation. Reports every broken rule at once so a form can show them all."""
+        kind = OrganizationKind(kind)
+        size = EnterpriseSize(size) if size is not None else None
+        errors = ViolationCollector()
+        for field, value in (("name", name), ("region", region), ("registration_number", registration_number)):
+            if not value.strip():
+                errors.add(field, "required", "must not be empty")
+        # Size is what distinguishes a large employer from a micro firm in analytics and policy; it is
+        # meaningless for a college, so it is refused there rather than silently dropped.
+        if kind == OrganizationKind.ENTERPRISE and size is None:
+            errors.add("size", "size_required_for_enterprise", "an enterprise must state its size")
+        if kind != OrganizationKind.ENTERPRISE and size is not None:
+            errors.add("size", "size_only_for_enterprise", f"a {kind.value} has no enterprise size")
+        errors.raise_if_any()
+
+        org = cls(
+            name=name.strip(),
+            name_zh=optional_text(name_zh),
+            kind=kind,
+            size=size,
+            region=region.strip(),
+            registration_number=registration_number.strip(),
+        )
+        event = OrganizationRegistered(
+            organization_id=org.id,
+            name=org.name,
+            name_zh=org.name_zh,
+            kind=org.kind.value,
+            size=org.size.value if org.size else None,
+            region=org.region,
+            registration_number=org.registration_number,
+        )
+        return org, [DomainEvent(payload=event, subject=org.id)]
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
+
+    def verify(self, at: datetime | None = None) -> list[DomainEvent]:
+        self._require_pending("verify")
+        self.verification_status = VerificationStatus.VERIFIED
+        self.rejection_reason = None
+        self.verified_at = at or utcnow()
+        self.touch()
+        event = OrganizationVerified(
+            organization_id=self.id,
+            name=self.name,
+            kind=self.kind.value,
+            size=self.size.value if self.size else None,
+            region=self.region,
+        )
+        return [DomainEvent(payload=event, subject=self.id)]
+
+    def reject(self, reason: str) -> list[DomainEvent]:
+        self._require_pending("reject")
+        stripped = reason.strip()
+        if not stripped:
+            raise ValidationFailed("reason", "reason_required", "say why the organisation is rejected")
+        self.verification_status = VerificationStatus.REJECTED
+        self.rejection_reason = stripped
+        self.touch()
+        event = OrganizationRejected(organization_id=self.id, kind=self.kind.value, reason=stripped)
+        return [DomainEvent(payload=event, subject=self.id)]
+
+    def resubmit(self) -> list[DomainEvent]:
+        """Puts a rejected organisation back in the review queue.
+
+        No event: for every other service pending and rejected mean the same thing (not verified), so
+        there is nothing for them to learn until the operator decides again.
+        """
+        if self.verification_status != VerificationStatus.REJECTED:
+            raise InvalidTransition("organization", self.verification_status.value, "resubmit")
+        self.verification_status = VerificationStatus.PENDING
+        self.rejection_reason = None
+        self.touch()
+        return []
+
+    def _require_pending(self, action: str) -> None:
+        if self.verification_status != VerificationStatus.PENDING:
+            raise InvalidTransition("organization", self.verification_status.value, action)

@@ -1,0 +1,155 @@
+"""Organization registration rules and the verification lifecycle."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from consortia.domain import EnterpriseSize, Organization, OrganizationKind, VerificationStatus
+from dovetail_shared.errors import InvalidTransition, ValidationFailed
+from dovetail_shared.events.consortia import (
+    OrganizationRegistered,
+    OrganizationRejected,
+    OrganizationVerified,
+)
+
+
+def register_firm(**overrides: object) -> Organization:
+    fields: dict[str, object] = {
+        "name": "  Huawei Suzhou  ",
+        "kind": OrganizationKind.ENTERPRISE,
+        "size": EnterpriseSize.LARGE,
+        "region": "CN-JS",
+        "registration_number": "91320500MA1234567X",
+        "name_zh": "华为苏州",
+    }
+    fields.update(overrides)
+    org, _ = Organization.register(**fields)  # type: ignore[arg-type]
+    return org
+
+
+def test_register_emits_registered_and_starts_pending() -> None:
+    org, events = Organization.register(
+        name="  Huawei Suzhou ",
+        kind=OrganizationKind.ENTERPRISE,
+        size=EnterpriseSize.LARGE,
+        region="CN-JS",
+        registration_number="91320500MA1234567X",
+        name_zh="  ",
+    )
+
+    assert org.verification_status == VerificationStatus.PENDING
+    assert org.name == "Huawei Suzhou"
+    assert org.name_zh is None
+    [event] = events
+    assert event.subject == org.id
+    assert isinstance(event.payload, OrganizationRegistered)
+    assert event.payload.organization_id == org.id
+    assert event.payload.kind == "enterprise"
+    assert event.payload.size == "large"
+
+
+def test_enterprise_must_state_size() -> None:
+    with pytest.raises(ValidationFailed) as err:
+        register_firm(size=None)
+    assert [(v.field, v.rule) for v in err.value.violations] == [("size", "size_required_for_enterprise")]
+
+
+@pytest.mark.parametrize("kind", [k for k in OrganizationKind if k != OrganizationKind.ENTERPRISE])
+def test_only_enterprises_have_a_size(kind: OrganizationKind) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        register_firm(kind=kind, size=EnterpriseSize.SME)
+    assert err.value.violations[0].rule == "size_only_for_enterprise"
+
+
+def test_college_registers_without_size() -> None:
+    org = register_firm(kind=OrganizationKind.COLLEGE, size=None)
+    assert org.size is None
+
+
+def test_register_reports_every_missing_field_at_once() -> None:
+    with pytest.raises(ValidationFailed) as err:
+        register_firm(name=" ", region="", registration_number="\t", size=None)
+    assert {(v.field, v.rule) for v in err.value.violations} == {
+        ("name", "required"),
+        ("region", "required"),
+        ("registration_number", "required"),
+        ("size", "size_required_for_enterprise"),
+    }
+
+
+def test_verify_records_time_and_emits_verified() -> None:
+    org = register_firm()
+    at = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+
+    events = org.verify(at)
+
+    assert org.is_verified
+    assert org.verified_at == at
+    [event] = events
+    assert isinstance(event.payload, OrganizationVerified)
+    assert event.subject == org.id
+    assert event.payload.size == "large"
+
+
+def test_reverifying_is_an_invalid_transition() -> None:
+    org = register_firm()
+    org.verify()
+    with pytest.raises(InvalidTransition) as err:
+        org.verify()
+    assert err.value.current == "verified"
+
+
+def test_reject_needs_a_reason() -> None:
+    org = register_firm()
+    with pytest.raises(ValidationFailed) as err:
+        org.reject("   ")
+    assert err.value.violations[0].rule == "reason_required"
+    assert org.verification_status == VerificationStatus.PENDING
+
+
+def test_reject_emits_rejected_with_reason() -> None:
+    org = register_firm()
+    [event] = org.reject(" registration number does not match the licence ")
+    assert org.verification_status == VerificationStatus.REJECTED
+    assert org.rejection_reason == "registration number does not match the licence"
+    assert isinstance(event.payload, OrganizationRejected)
+    assert event.payload.reason == org.rejection_reason
+
+
+def test_rejected_org_cannot_be_verified_directly() -> None:
+    org = register_firm()
+    org.reject("fake licence")
+    with pytest.raises(InvalidTransition):
+        org.verify()
+
+
+def test_verified_org_cannot_be_rejected() -> None:
+    org = register_firm()
+    org.verify()
+    with pytest.raises(InvalidTransition):
+        org.reject("changed my mind")
+
+
+def test_resubmitted_org_is_reviewed_again() -> None:
+    org = register_firm()
+    org.reject("fake licence")
+
+    assert org.resubmit() == []
+    assert org.verification_status == VerificationStatus.PENDING
+    assert org.rejection_reason is None
+    org.verify()
+    assert org.is_verified
+
+
+def test_only_rejected_orgs_can_resubmit() -> None:
+    org = register_firm()
+    with pytest.raises(InvalidTransition):
+        org.resubmit()
+
+
+def test_changes_touch_the_aggregate() -> None:
+    org = register_firm()
+    org.updated_at = datetime(2000, 1, 1, tzinfo=UTC)
+    org.verify()
+    assert org.updated_at.year > 2000
