@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from dovetail_shared.db import MessagingTables
 from dovetail_shared.settings import ServiceSettings
+from dovetail_shared.taxonomy import TaxonomyTables
 
 
 def run_env(context: Any, metadata: sa.MetaData, settings_factory: Any) -> None:
@@ -66,3 +67,8 @@ def create_messaging_tables(op: Any, schema: str) -> None:
     bind = op.get_bind()
     tables.outbox.create(bind)
     tables.inbox.create(bind)
+
+
+def create_taxonomy_tables(op: Any, schema: str) -> None:
+    """The taxonomy tables of a service that validates skill and occupation ids (data loaded by ``migrate``)."""
+    TaxonomyTables(sa.MetaData(), schema).create(op.get_bind())

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import uvicorn
 
+from dovetail_shared.db import asyncpg_dsn
 from dovetail_shared.http.app import create_service_app
 from dovetail_shared.logging import configure_logging, get_logger
 from dovetail_shared.messaging.consumer import EventConsumer
@@ -18,6 +19,7 @@ from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics
 from dovetail_shared.messaging.relay import OutboxRelay
 from dovetail_shared.runtime import Runtime, ServiceSpec
 from dovetail_shared.settings import ServiceSettings
+from dovetail_shared.taxonomy import load_taxonomy
 
 log = get_logger(__name__)
 ROLES = ("api", "relay", "consumer", "all", "migrate")
@@ -49,6 +51,8 @@ def migrate(spec: ServiceSpec, settings: ServiceSettings) -> None:
     cfg.set_main_option("script_location", str(Path(spec.alembic_ini).parent / "migrations"))
     cfg.attributes["settings"] = settings
     command.upgrade(cfg, "head")
+    if spec.taxonomy is not None:
+        asyncio.run(load_taxonomy(asyncpg_dsn(settings.database_url), settings.db_schema))
     asyncio.run(ensure_topics(settings, all_topics(spec, settings)))
     log.info("migrate.done", service=spec.name)
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from dovetail_shared.auth import TokenVerifier
 from dovetail_shared.db import MessagingTables, make_engine, make_session_factory
 from dovetail_shared.settings import ServiceSettings
+from dovetail_shared.taxonomy import TaxonomyTables
 from dovetail_shared.uow import SqlUnitOfWork
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ServiceSpec:
     consumers: Sequence[ConsumerSpec] = ()
     published_topics: Callable[[ServiceSettings], list[str]] = lambda _s: []
     alembic_ini: str | None = None
+    taxonomy: TaxonomyTables | None = None
     title: str = ""
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)

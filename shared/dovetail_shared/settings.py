@@ -14,7 +14,8 @@ from pydantic_settings import (
 )
 
 # Values that ship in examples and local scripts; anything but development/test must not run with them.
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-secret-change-me", "dovetail"})
+DEV_SECRET = "dev-only-insecure-secret-change-me-0000000000"  # noqa: S105 - refused outside development
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dovetail", DEV_SECRET})
 
 
 class Environment(StrEnum):
@@ -47,7 +48,7 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 500
     consumer_max_retries: int = 5
     consumer_retry_base_s: float = 0.2
-    jwt_secret: SecretStr = SecretStr("dev-secret-change-me")
+    jwt_secret: SecretStr = SecretStr(DEV_SECRET)
     jwt_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
     jwt_issuer: str = "dovetail-dev"
     jwt_audience: str = "dovetail"

@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["export", "check"])
     args = parser.parse_args(argv)
     if args.command == "export":
-        for p in export():
-            print(p.relative_to(SCHEMA_DIR.parents[1]))
+        for path in export():
+            print(path.relative_to(SCHEMA_DIR.parents[1]))
         return 0
     problems = check()
     for p in problems:

@@ -14,6 +14,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     def __init__(self, **repositories: Any) -> None:
         super().__init__()
+        self.events: list[DomainEvent] = []
         self.published: list[DomainEvent] = []
         self.commits = 0
         for name, repo in repositories.items():

@@ -1,0 +1,5 @@
+"""``python -m curricula <role>``."""
+
+from curricula.main import cli
+
+cli()

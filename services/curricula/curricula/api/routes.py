@@ -1,0 +1,284 @@
+"""Curricula REST endpoints: thin — authenticate, call the service, commit, shape the response."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from dovetail_shared.errors import NotFound
+from dovetail_shared.http.deps import (
+    CurrentPrincipal,
+    ExpectedVersion,
+    MaybePrincipal,
+    Page,
+    Paging,
+    get_uow,
+)
+from dovetail_shared.principal import Principal
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+
+from curricula import service
+from curricula.domain import can_view_drafts
+from curricula.schemas import (
+    CoAuthorIn,
+    CurriculumCreate,
+    CurriculumPublic,
+    DraftUpdate,
+    ProposalCreate,
+    ProposalPublic,
+    RejectIn,
+    ReviewIn,
+    VersionPublic,
+)
+from curricula.uow import CurriculaUnitOfWork
+
+router = APIRouter(tags=["curricula"])
+UoW = Annotated[CurriculaUnitOfWork, Depends(get_uow)]
+
+
+def _today() -> Any:
+    return datetime.now(UTC).date()
+
+
+def _out(response: Response, c: Any, p: Principal | None) -> CurriculumPublic:
+    response.headers["ETag"] = f'"{c.version}"'
+    return CurriculumPublic.of(c, p, full=p is not None and can_view_drafts(p, c))
+
+
+def _proposal_out(response: Response, proposal: Any) -> ProposalPublic:
+    response.headers["ETag"] = f'"{proposal.version}"'
+    return ProposalPublic.of(proposal)
+
+
+@router.post("/curricula", status_code=status.HTTP_201_CREATED, response_model=CurriculumPublic)
+async def create_curriculum(body: CurriculumCreate, uow: UoW, p: CurrentPrincipal, response: Response) -> Any:
+    """A college admin creates a curriculum (with an empty draft version 1)."""
+    c = await service.create_curriculum(uow, p, **body.model_dump())
+    await uow.commit()
+    response.headers["Location"] = f"/curricula/{c.id}"
+    return _out(response, c, p)
+
+
+@router.get("/curricula", response_model=Page[CurriculumPublic])
+async def list_curricula(
+    uow: UoW,
+    p: MaybePrincipal,
+    paging: Paging,
+    college_id: uuid.UUID | None = None,
+    occupation: Annotated[str | None, Query(max_length=500)] = None,
+) -> Any:
+    """Published curricula for everyone; your own college's or co-authored ones in every state."""
+    items, total = await uow.curricula.visible_to(
+        p, college_id=college_id, occupation=occupation, limit=paging.limit, offset=paging.offset
+    )
+    return Page[CurriculumPublic](
+        items=[CurriculumPublic.of(c, p, full=p is not None and can_view_drafts(p, c)) for c in items],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get("/curricula/{curriculum_id}", response_model=CurriculumPublic)
+async def get_curriculum(curriculum_id: uuid.UUID, uow: UoW, p: MaybePrincipal, response: Response) -> Any:
+    return _out(response, await service.get_curriculum(uow, p, curriculum_id), p)
+
+
+@router.get("/curricula/{curriculum_id}/versions/{number}", response_model=VersionPublic)
+async def get_version(
+    curriculum_id: uuid.UUID, number: Annotated[int, Path(ge=1, le=100000)], uow: UoW, p: MaybePrincipal
+) -> Any:
+    c = await service.get_curriculum(uow, p, curriculum_id)
+    visible = CurriculumPublic.of(c, p, full=p is not None and can_view_drafts(p, c))
+    for v in visible.versions:
+        if v.number == number:
+            return v
+    raise NotFound(f"curriculum {curriculum_id} has no visible version {number}")
+
+
+@router.put("/curricula/{curriculum_id}/draft", response_model=CurriculumPublic)
+async def replace_draft(
+    curriculum_id: uuid.UUID,
+    body: DraftUpdate,
+    uow: UoW,
+    p: CurrentPrincipal,
+    expected: ExpectedVersion,
+    response: Response,
+) -> Any:
+    """Replace the modules of the current draft version."""
+    c = await service.replace_draft(uow, p, curriculum_id, body.modules, body.effective_date, expected)
+    await uow.commit()
+    return _out(response, c, p)
+
+
+async def _lifecycle(
+    action: str,
+    curriculum_id: uuid.UUID,
+    uow: CurriculaUnitOfWork,
+    p: Principal,
+    expected: int | None,
+    response: Response,
+    number: int | None = None,
+) -> CurriculumPublic:
+    c = await service.lifecycle(uow, p, curriculum_id, action, expected, today=_today(), number=number)
+    await uow.commit()
+    return _out(response, c, p)
+
+
+@router.post("/curricula/{curriculum_id}/draft", response_model=CurriculumPublic, status_code=201)
+async def start_draft(
+    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+) -> Any:
+    """Start a new draft from the published version."""
+    return await _lifecycle("start_draft", curriculum_id, uow, p, expected, response)
+
+
+@router.post("/curricula/{curriculum_id}/draft/submit", response_model=CurriculumPublic)
+async def submit_for_review(
+    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+) -> Any:
+    """Draft → in review (→ approved at once when no co-author approval is required)."""
+    return await _lifecycle("submit", curriculum_id, uow, p, expected, response)
+
+
+@router.post("/curricula/{curriculum_id}/draft/reviews", response_model=CurriculumPublic)
+async def review_version(
+    curriculum_id: uuid.UUID,
+    body: ReviewIn,
+    uow: UoW,
+    p: CurrentPrincipal,
+    expected: ExpectedVersion,
+    response: Response,
+) -> Any:
+    """A co-author firm approves the version in review or requests changes."""
+    c = await service.review_version(uow, p, curriculum_id, body.decision, body.comment, expected)
+    await uow.commit()
+    return _out(response, c, p)
+
+
+@router.post("/curricula/{curriculum_id}/publish", response_model=CurriculumPublic)
+async def publish(
+    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+) -> Any:
+    """Approved → published; the previously published version is retired."""
+    return await _lifecycle("publish", curriculum_id, uow, p, expected, response)
+
+
+@router.post("/curricula/{curriculum_id}/versions/{number}/retire", response_model=CurriculumPublic)
+async def retire(
+    curriculum_id: uuid.UUID,
+    number: Annotated[int, Path(ge=1, le=100000)],
+    uow: UoW,
+    p: CurrentPrincipal,
+    expected: ExpectedVersion,
+    response: Response,
+) -> Any:
+    return await _lifecycle("retire", curriculum_id, uow, p, expected, response, number=number)
+
+
+@router.post("/curricula/{curriculum_id}/co-authors", response_model=CurriculumPublic)
+async def add_co_author(
+    curriculum_id: uuid.UUID,
+    body: CoAuthorIn,
+    uow: UoW,
+    p: CurrentPrincipal,
+    expected: ExpectedVersion,
+    response: Response,
+) -> Any:
+    """Add a verified enterprise as co-author."""
+    c = await service.change_co_authors(
+        uow, p, curriculum_id, body.organization_id, add=True, expected_version=expected
+    )
+    await uow.commit()
+    return _out(response, c, p)
+
+
+@router.delete("/curricula/{curriculum_id}/co-authors/{organization_id}", response_model=CurriculumPublic)
+async def remove_co_author(
+    curriculum_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    uow: UoW,
+    p: CurrentPrincipal,
+    expected: ExpectedVersion,
+    response: Response,
+) -> Any:
+    c = await service.change_co_authors(uow, p, curriculum_id, organization_id, add=False, expected_version=expected)
+    await uow.commit()
+    return _out(response, c, p)
+
+
+@router.post("/curricula/{curriculum_id}/proposals", response_model=ProposalPublic, status_code=201)
+async def submit_proposal(
+    curriculum_id: uuid.UUID, body: ProposalCreate, uow: UoW, p: CurrentPrincipal, response: Response
+) -> Any:
+    """The college or a co-author firm proposes a change, optionally citing a talent demand."""
+    proposal = await service.submit_proposal(uow, p, curriculum_id, body.diff, body.rationale, body.demand_id)
+    await uow.commit()
+    response.headers["Location"] = f"/proposals/{proposal.id}"
+    return _proposal_out(response, proposal)
+
+
+@router.get("/curricula/{curriculum_id}/proposals", response_model=Page[ProposalPublic])
+async def list_proposals(curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, paging: Paging) -> Any:
+    c = await service.get_curriculum(uow, p, curriculum_id)
+    if not can_view_drafts(p, c):
+        return Page[ProposalPublic](items=[], total=0, limit=paging.limit, offset=paging.offset)
+    items, total = await uow.proposals.for_curriculum(curriculum_id, limit=paging.limit, offset=paging.offset)
+    return Page[ProposalPublic](
+        items=[ProposalPublic.of(x) for x in items], total=total, limit=paging.limit, offset=paging.offset
+    )
+
+
+@router.get("/proposals/{proposal_id}", response_model=ProposalPublic)
+async def get_proposal(proposal_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, response: Response) -> Any:
+    return _proposal_out(response, await service.get_proposal(uow, p, proposal_id))
+
+
+@router.post("/proposals/{proposal_id}/reviews", response_model=ProposalPublic)
+async def review_proposal(
+    proposal_id: uuid.UUID,
+    body: ReviewIn,
+    uow: UoW,
+    p: CurrentPrincipal,
+    expected: ExpectedVersion,
+    response: Response,
+) -> Any:
+    proposal = await service.decide_proposal(
+        uow, p, proposal_id, "review", expected, decision=body.decision, comment=body.comment
+    )
+    await uow.commit()
+    return _proposal_out(response, proposal)
+
+
+@router.post("/proposals/{proposal_id}/accept", response_model=ProposalPublic)
+async def accept_proposal(
+    proposal_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+) -> Any:
+    """Accepting produces the curriculum's next draft version with the diff applied."""
+    proposal = await service.decide_proposal(uow, p, proposal_id, "accept", expected)
+    await uow.commit()
+    return _proposal_out(response, proposal)
+
+
+@router.post("/proposals/{proposal_id}/reject", response_model=ProposalPublic)
+async def reject_proposal(
+    proposal_id: uuid.UUID,
+    body: RejectIn,
+    uow: UoW,
+    p: CurrentPrincipal,
+    expected: ExpectedVersion,
+    response: Response,
+) -> Any:
+    proposal = await service.decide_proposal(uow, p, proposal_id, "reject", expected, reason=body.reason)
+    await uow.commit()
+    return _proposal_out(response, proposal)
+
+
+@router.post("/proposals/{proposal_id}/withdraw", response_model=ProposalPublic)
+async def withdraw_proposal(
+    proposal_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+) -> Any:
+    proposal = await service.decide_proposal(uow, p, proposal_id, "withdraw", expected)
+    await uow.commit()
+    return _proposal_out(response, proposal)

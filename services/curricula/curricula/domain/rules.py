@@ -1,0 +1,55 @@
+"""Rule ids named in ValidationFailed / Conflict violations, and the small checks shared by the aggregates."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TypeVar
+
+from dovetail_shared.errors import ValidationFailed, ViolationCollector
+
+
+class Rule(StrEnum):
+    """Every rule id this domain can name; clients key their messages on these, so they are a contract."""
+
+    # Shape of input.
+    REQUIRED = "required"
+    LENGTH = "length"
+    PATTERN = "pattern"
+    RANGE = "range"
+    UNIQUE = "unique"
+    MIN_ITEMS = "min_items"
+    ONE_OF = "one_of"
+    # Who may take part.
+    CO_AUTHOR_IS_COLLEGE = "co_author_is_college"
+    NOT_CO_AUTHOR = "not_co_author"
+    NOT_A_PARTY = "not_a_party"
+    OWN_PROPOSAL = "own_proposal"
+    CURRICULUM_MISMATCH = "curriculum_mismatch"
+    # Versions and proposals.
+    OPEN_VERSION_EXISTS = "open_version_exists"
+    EMPTY_DIFF = "empty_diff"
+    MODULE_EXISTS = "module_exists"
+    UNKNOWN_MODULE = "unknown_module"
+    BASE_OUTDATED = "base_outdated"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVALS_MISSING = "approvals_missing"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def check_text(out: ViolationCollector, field: str, value: str | None, *, max_len: int) -> None:
+    """A required free-text field: not blank and at most ``max_len`` characters."""
+    if value is None or not value.strip():
+        out.add(field, Rule.REQUIRED, "must not be empty")
+    elif len(value) > max_len:
+        out.add(field, Rule.LENGTH, f"must be at most {max_len} characters")
+
+
+def parse_enum(enum: type[E], value: E | str, field: str) -> E:
+    """Accept a member or its string value; anything else is a named violation rather than a ValueError."""
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise ValidationFailed(field, Rule.ONE_OF, f"must be one of: {allowed}") from None

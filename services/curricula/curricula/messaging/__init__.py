@@ -1,0 +1,1 @@
+"""Kafka side of curricula: topics it publishes, and the consumers that keep its projections."""

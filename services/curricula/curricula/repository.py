@@ -1,0 +1,92 @@
+"""Queries of the curricula schema; nothing outside this module writes SQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from dovetail_shared.principal import Principal
+from dovetail_shared.repository import AggregateRepository
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from curricula.domain import ChangeProposal, Curriculum
+from curricula.tables import curricula_table, organizations_table, proposals_table
+
+
+class CurriculumRepository(AggregateRepository[Curriculum]):
+    aggregate = Curriculum
+    table = curricula_table
+    entity_name = "curriculum"
+
+    def _to_row(self, agg: Curriculum) -> dict[str, Any]:
+        row = super()._to_row(agg)
+        published = agg.published_version
+        row["published_version_number"] = published.number if published else None
+        return row
+
+    async def visible_to(
+        self,
+        principal: Principal | None,
+        *,
+        college_id: uuid.UUID | None,
+        occupation: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Curriculum], int]:
+        """Published curricula for everyone; unpublished ones only for their college and co-authors."""
+        t = self.table
+        where: list[sa.ColumnElement[bool]] = []
+        if principal is None or not principal.is_operator:
+            visible = t.c.published_version_number.is_not(None)
+            if principal is not None and principal.org is not None:
+                visible = sa.or_(visible, t.c.college_id == principal.org, t.c.co_author_ids.any(principal.org))
+            where.append(visible)
+        if college_id is not None:
+            where.append(t.c.college_id == college_id)
+        if occupation is not None:
+            where.append(t.c.target_occupation == occupation)
+        return await self.list(*where, limit=limit, offset=offset)
+
+
+class ProposalRepository(AggregateRepository[ChangeProposal]):
+    aggregate = ChangeProposal
+    table = proposals_table
+    entity_name = "change proposal"
+
+    async def for_curriculum(
+        self, curriculum_id: uuid.UUID, *, limit: int, offset: int
+    ) -> tuple[list[ChangeProposal], int]:
+        return await self.list(self.table.c.curriculum_id == curriculum_id, limit=limit, offset=offset)
+
+
+class OrganizationDirectory:
+    """The organisations projection fed by consortia's events."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.table = organizations_table
+
+    async def upsert(self, org_id: uuid.UUID, *, at: datetime, **values: Any) -> None:
+        stmt = pg_insert(self.table).values(id=org_id, updated_at=at, **values)
+        update = {k: stmt.excluded[k] for k in [*values, "updated_at"]}
+        # Events of one organisation arrive in order (one key), but a replay must not move it backwards.
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[self.table.c.id], set_=update, where=self.table.c.updated_at <= stmt.excluded.updated_at
+            )
+        )
+
+    async def set_status(self, org_id: uuid.UUID, status: str, *, at: datetime, **values: Any) -> None:
+        await self.upsert(org_id, at=at, status=status, **values)
+
+    async def get(self, org_id: uuid.UUID) -> dict[str, Any] | None:
+        row = (await self.session.execute(sa.select(self.table).where(self.table.c.id == org_id))).first()
+        return None if row is None else dict(row._mapping)
+
+    async def many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+        if not ids:
+            return {}
+        rows = (await self.session.execute(sa.select(self.table).where(self.table.c.id.in_(ids)))).all()
+        return {r.id: dict(r._mapping) for r in rows}

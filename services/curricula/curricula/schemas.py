@@ -1,0 +1,155 @@
+"""Request and response bodies of the curricula API (the domain's value types are reused for content)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from dovetail_shared.events.curricula import SkillCoverage
+from dovetail_shared.principal import Principal
+from pydantic import BaseModel, Field
+
+from curricula.domain import (
+    ApprovalRule,
+    ChangeProposal,
+    Curriculum,
+    CurriculumLevel,
+    CurriculumVersion,
+    Module,
+    ModuleDiff,
+    ProposalReview,
+    ProposalStatus,
+    ReviewDecision,
+    VersionReview,
+    VersionStatus,
+    skill_coverage,
+)
+
+TEXT = 2000
+
+
+class CurriculumCreate(BaseModel):
+    college_id: uuid.UUID | None = Field(None, description="Defaults to the caller's organisation")
+    title: str = Field(max_length=200)
+    title_zh: str | None = Field(None, max_length=200)
+    target_occupation: str = Field(max_length=500, description="Taxonomy (ESCO) occupation id")
+    level: CurriculumLevel
+    consortium_id: uuid.UUID | None = None
+    co_author_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    approval_rule: ApprovalRule = ApprovalRule.ALL_CO_AUTHORS
+
+
+class DraftUpdate(BaseModel):
+    modules: list[Module] = Field(max_length=200)
+    effective_date: date | None = None
+
+
+class ReviewIn(BaseModel):
+    decision: ReviewDecision
+    comment: str = Field("", max_length=TEXT)
+
+
+class CoAuthorIn(BaseModel):
+    organization_id: uuid.UUID
+
+
+class ProposalCreate(BaseModel):
+    diff: ModuleDiff
+    rationale: str = Field(max_length=TEXT)
+    demand_id: uuid.UUID | None = Field(None, description="The talent demand that motivated the change")
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(max_length=TEXT)
+
+
+class VersionPublic(BaseModel):
+    id: uuid.UUID
+    number: int
+    status: VersionStatus
+    effective_date: date | None
+    modules: list[Module]
+    reviews: list[VersionReview]
+    base_version_number: int | None
+    source_proposal_id: uuid.UUID | None
+    published_at: datetime | None
+    retired_at: datetime | None
+    total_hours: int
+    skills: list[SkillCoverage]
+
+    @classmethod
+    def of(cls, v: CurriculumVersion) -> VersionPublic:
+        return cls(
+            id=v.id,
+            number=v.number,
+            status=v.status,
+            effective_date=v.effective_date,
+            modules=v.modules,
+            reviews=v.reviews,
+            base_version_number=v.base_version_number,
+            source_proposal_id=v.source_proposal_id,
+            published_at=v.published_at,
+            retired_at=v.retired_at,
+            total_hours=v.total_hours,
+            skills=skill_coverage(v.modules),
+        )
+
+
+class CurriculumPublic(BaseModel):
+    id: uuid.UUID
+    version: int = Field(description="Optimistic-concurrency version; send it back as If-Match")
+    created_at: datetime
+    updated_at: datetime
+    college_id: uuid.UUID
+    title: str
+    title_zh: str | None
+    target_occupation: str
+    level: CurriculumLevel
+    consortium_id: uuid.UUID | None
+    co_author_ids: list[uuid.UUID]
+    approval_rule: ApprovalRule
+    published_version_number: int | None
+    versions: list[VersionPublic] = Field(description="Outsiders see only the published version")
+
+    @classmethod
+    def of(cls, c: Curriculum, viewer: Principal | None, full: bool) -> CurriculumPublic:
+        versions = c.versions if full else [v for v in c.versions if v.status == VersionStatus.PUBLISHED]
+        published = c.published_version
+        return cls(
+            id=c.id,
+            version=c.version,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            college_id=c.college_id,
+            title=c.title,
+            title_zh=c.title_zh,
+            target_occupation=c.target_occupation,
+            level=c.level,
+            consortium_id=c.consortium_id,
+            co_author_ids=c.co_author_ids,
+            approval_rule=c.approval_rule,
+            published_version_number=published.number if published else None,
+            versions=[VersionPublic.of(v) for v in sorted(versions, key=lambda v: v.number)],
+        )
+
+
+class ProposalPublic(BaseModel):
+    id: uuid.UUID
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    curriculum_id: uuid.UUID
+    proposer_org_id: uuid.UUID
+    base_version_number: int
+    demand_id: uuid.UUID | None
+    rationale: str
+    diff: ModuleDiff
+    status: ProposalStatus
+    reviews: list[ProposalReview]
+    decided_reason: str | None
+    decided_at: datetime | None
+    accepted_version_number: int | None
+
+    @classmethod
+    def of(cls, p: ChangeProposal) -> ProposalPublic:
+        return cls.model_validate(p.model_dump())

@@ -1,0 +1,260 @@
+"""Curricula use cases: authorise, load, call the domain, save, emit. Never commits (the boundary does)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from dovetail_shared.errors import Forbidden, NotFound, ValidationFailed, ViolationCollector
+from dovetail_shared.principal import Principal, Role
+
+from curricula.domain import (
+    ApprovalRule,
+    ChangeProposal,
+    Curriculum,
+    CurriculumLevel,
+    Module,
+    ModuleDiff,
+    ReviewDecision,
+    can_manage,
+    can_propose,
+    can_review_proposal,
+    can_review_version,
+    can_view_drafts,
+    can_withdraw_proposal,
+)
+from curricula.uow import CurriculaUnitOfWork
+
+VERIFIED = "verified"
+ENTERPRISE = "enterprise"
+
+
+def _deny(action: str) -> Forbidden:
+    return Forbidden(f"you may not {action} this curriculum")
+
+
+async def _check_co_authors(uow: CurriculaUnitOfWork, ids: Sequence[uuid.UUID], field: str) -> None:
+    """Co-authors must be enterprises that a platform operator verified (fake employers are the top complaint)."""
+    known = await uow.organizations.many(list(ids))
+    out = ViolationCollector()
+    for i, org_id in enumerate(ids):
+        org = known.get(org_id)
+        where = f"{field}[{i}]" if len(ids) > 1 or field.endswith("_ids") else field
+        if org is None:
+            out.add(where, "verified_enterprise_required", f"organisation {org_id} is not known to Dovetail")
+        elif org["kind"] != ENTERPRISE:
+            out.add(
+                where, "verified_enterprise_required", f"organisation {org_id} is a {org['kind']}, not an enterprise"
+            )
+        elif org["status"] != VERIFIED:
+            out.add(where, "verified_enterprise_required", f"organisation {org_id} is not verified ({org['status']})")
+    out.raise_if_any()
+
+
+async def _check_taxonomy(uow: CurriculaUnitOfWork, modules: Sequence[Module], path: str = "modules") -> None:
+    ids = {s.skill_id for m in modules for o in m.outcomes for s in o.skills}
+    unknown = await uow.taxonomy.unknown_skills(uow.session, ids)
+    if not unknown:
+        return
+    out = ViolationCollector()
+    for i, m in enumerate(modules):
+        for j, o in enumerate(m.outcomes):
+            for k, s in enumerate(o.skills):
+                if s.skill_id in unknown:
+                    out.add(f"{path}[{i}].outcomes[{j}].skills[{k}].skill_id", "known_skill", "not a taxonomy skill id")
+    out.raise_if_any()
+
+
+async def create_curriculum(
+    uow: CurriculaUnitOfWork,
+    p: Principal,
+    *,
+    college_id: uuid.UUID | None,
+    title: str,
+    target_occupation: str,
+    level: CurriculumLevel,
+    title_zh: str | None = None,
+    consortium_id: uuid.UUID | None = None,
+    co_author_ids: Sequence[uuid.UUID] = (),
+    approval_rule: ApprovalRule = ApprovalRule.ALL_CO_AUTHORS,
+) -> Curriculum:
+    college = college_id or p.org
+    if college is None:
+        raise ValidationFailed("college_id", "required", "give the owning college (your token has no organisation)")
+    if not (p.is_operator or p.acts_for(college, Role.COLLEGE_ADMIN)):
+        raise Forbidden("only an admin of the owning college creates its curricula")
+    if await uow.taxonomy.unknown_occupation(uow.session, target_occupation):
+        raise ValidationFailed("target_occupation", "known_occupation", "not a taxonomy occupation id")
+    curriculum, events = Curriculum.create(
+        college_id=college,
+        title=title,
+        title_zh=title_zh,
+        target_occupation=target_occupation,
+        level=level,
+        consortium_id=consortium_id,
+        co_author_ids=co_author_ids,
+        approval_rule=approval_rule,
+    )
+    await _check_co_authors(uow, curriculum.co_author_ids, "co_author_ids")
+    await uow.curricula.add(curriculum)
+    uow.emit(*events)
+    return curriculum
+
+
+async def get_curriculum(uow: CurriculaUnitOfWork, p: Principal | None, curriculum_id: uuid.UUID) -> Curriculum:
+    curriculum = await uow.curricula.get(curriculum_id)
+    if curriculum is None or not (curriculum.published_version or (p and can_view_drafts(p, curriculum))):
+        # Unpublished curricula are invisible to outsiders, including the fact that they exist.
+        raise NotFound(f"curriculum {curriculum_id} not found")
+    return curriculum
+
+
+async def _managed(uow: CurriculaUnitOfWork, p: Principal, curriculum_id: uuid.UUID, action: str) -> Curriculum:
+    curriculum = await get_curriculum(uow, p, curriculum_id)
+    if not can_manage(p, curriculum):
+        raise _deny(action)
+    return curriculum
+
+
+async def replace_draft(
+    uow: CurriculaUnitOfWork,
+    p: Principal,
+    curriculum_id: uuid.UUID,
+    modules: Sequence[Module],
+    effective_date: date | None,
+    expected_version: int | None,
+) -> Curriculum:
+    curriculum = await _managed(uow, p, curriculum_id, "edit")
+    events = curriculum.replace_draft_modules(modules, effective_date)
+    await _check_taxonomy(uow, modules)
+    await uow.curricula.save(curriculum, expected_version=expected_version)
+    uow.emit(*events)
+    return curriculum
+
+
+async def lifecycle(
+    uow: CurriculaUnitOfWork,
+    p: Principal,
+    curriculum_id: uuid.UUID,
+    action: str,
+    expected_version: int | None,
+    *,
+    today: date,
+    number: int | None = None,
+) -> Curriculum:
+    """submit | publish | start_draft | retire: college-managed steps of the version lifecycle."""
+    curriculum = await _managed(uow, p, curriculum_id, action.replace("_", " "))
+    if action == "submit":
+        events = curriculum.submit_for_review()
+    elif action == "publish":
+        events = curriculum.publish(today)
+    elif action == "start_draft":
+        events = curriculum.start_draft()
+    elif action == "retire" and number is not None:
+        events = curriculum.retire_version(number)
+    else:  # pragma: no cover - the API only routes the actions above
+        raise ValueError(action)
+    await uow.curricula.save(curriculum, expected_version=expected_version)
+    uow.emit(*events)
+    return curriculum
+
+
+async def review_version(
+    uow: CurriculaUnitOfWork,
+    p: Principal,
+    curriculum_id: uuid.UUID,
+    decision: ReviewDecision,
+    comment: str,
+    expected_version: int | None,
+) -> Curriculum:
+    curriculum = await get_curriculum(uow, p, curriculum_id)
+    if not can_review_version(p, curriculum) or p.org is None:
+        raise Forbidden("only a co-author firm's admin reviews a version")
+    events = curriculum.review_version(p.org, decision, comment)
+    await uow.curricula.save(curriculum, expected_version=expected_version)
+    uow.emit(*events)
+    return curriculum
+
+
+async def change_co_authors(
+    uow: CurriculaUnitOfWork,
+    p: Principal,
+    curriculum_id: uuid.UUID,
+    org_id: uuid.UUID,
+    *,
+    add: bool,
+    expected_version: int | None,
+) -> Curriculum:
+    curriculum = await _managed(uow, p, curriculum_id, "change the co-authors of")
+    if add:
+        await _check_co_authors(uow, [org_id], "organization_id")
+        events = curriculum.add_co_author(org_id)
+    else:
+        events = curriculum.remove_co_author(org_id)
+    await uow.curricula.save(curriculum, expected_version=expected_version)
+    uow.emit(*events)
+    return curriculum
+
+
+async def submit_proposal(
+    uow: CurriculaUnitOfWork,
+    p: Principal,
+    curriculum_id: uuid.UUID,
+    diff: ModuleDiff,
+    rationale: str,
+    demand_id: uuid.UUID | None,
+) -> ChangeProposal:
+    curriculum = await get_curriculum(uow, p, curriculum_id)
+    if not can_propose(p, curriculum) or p.org is None:
+        raise Forbidden("only the college's admins and co-author firms' admins propose changes")
+    await _check_taxonomy(uow, [*diff.add_modules, *diff.update_modules], "diff.modules")
+    proposal, events = ChangeProposal.submit(curriculum, p.org, diff, rationale, demand_id)
+    await uow.proposals.add(proposal)
+    uow.emit(*events)
+    return proposal
+
+
+async def get_proposal(uow: CurriculaUnitOfWork, p: Principal, proposal_id: uuid.UUID) -> ChangeProposal:
+    proposal = await uow.proposals.get(proposal_id)
+    if proposal is None:
+        raise NotFound(f"change proposal {proposal_id} not found")
+    curriculum = await uow.curricula.get(proposal.curriculum_id)
+    if curriculum is None or not can_view_drafts(p, curriculum):
+        raise NotFound(f"change proposal {proposal_id} not found")
+    return proposal
+
+
+async def decide_proposal(
+    uow: CurriculaUnitOfWork,
+    p: Principal,
+    proposal_id: uuid.UUID,
+    action: str,
+    expected_version: int | None,
+    *,
+    decision: ReviewDecision | None = None,
+    comment: str = "",
+    reason: str = "",
+) -> ChangeProposal:
+    """review | accept | reject | withdraw a proposal; accepting also saves the curriculum's new draft."""
+    proposal = await get_proposal(uow, p, proposal_id)
+    curriculum = await uow.curricula.require(proposal.curriculum_id)
+    if action == "review":
+        if not can_review_proposal(p, curriculum, proposal) or p.org is None or decision is None:
+            raise Forbidden("only the other parties' admins review a proposal")
+        events = proposal.review(curriculum, p.org, decision, comment)
+    elif action == "withdraw":
+        if not can_withdraw_proposal(p, proposal):
+            raise Forbidden("only the proposer withdraws a proposal")
+        events = proposal.withdraw()
+    elif action in ("accept", "reject"):
+        if not can_manage(p, curriculum):
+            raise Forbidden("only the owning college's admins accept or reject proposals")
+        events = proposal.accept(curriculum) if action == "accept" else proposal.reject(reason)
+        if action == "accept":
+            await uow.curricula.save(curriculum)
+    else:  # pragma: no cover - the API only routes the actions above
+        raise ValueError(action)
+    await uow.proposals.save(proposal, expected_version=expected_version)
+    uow.emit(*events)
+    return proposal

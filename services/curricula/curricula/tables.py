@@ -1,0 +1,87 @@
+"""Tables of the curricula schema: curricula (versions inline as JSONB), proposals, projections, messaging."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from dovetail_shared.db import MessagingTables
+from dovetail_shared.taxonomy import TaxonomyTables
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlmodel import Field, SQLModel
+
+SCHEMA = "curricula"
+metadata = SQLModel.metadata
+
+
+class CurriculumRow(SQLModel, table=True):
+    """A curriculum and all its versions: one row, one optimistic version, one consistency boundary."""
+
+    __tablename__ = "curricula"
+    __table_args__ = (
+        sa.Index("ix_curricula_college", "college_id"),
+        sa.Index("ix_curricula_co_authors", "co_author_ids", postgresql_using="gin"),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(nullable=False)
+    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    college_id: uuid.UUID = Field(nullable=False)
+    title: str = Field(nullable=False)
+    title_zh: str | None = None
+    target_occupation: str = Field(nullable=False)
+    level: str = Field(nullable=False)
+    consortium_id: uuid.UUID | None = None
+    co_author_ids: list[uuid.UUID] = Field(
+        default_factory=list, sa_column=sa.Column(ARRAY(UUID(as_uuid=True)), nullable=False)
+    )
+    approval_rule: str = Field(nullable=False)
+    versions: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
+    # Denormalised from ``versions`` so "what may outsiders see" is an indexable column.
+    published_version_number: int | None = Field(default=None, index=True)
+
+
+class ProposalRow(SQLModel, table=True):
+    __tablename__ = "change_proposals"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(nullable=False)
+    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    curriculum_id: uuid.UUID = Field(nullable=False, index=True)
+    proposer_org_id: uuid.UUID = Field(nullable=False)
+    base_version_number: int = Field(nullable=False)
+    demand_id: uuid.UUID | None = None
+    rationale: str = Field(nullable=False)
+    diff: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    status: str = Field(nullable=False)
+    reviews: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
+    decided_reason: str | None = None
+    decided_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    accepted_version_number: int | None = None
+
+
+class OrganizationProjection(SQLModel, table=True):
+    """What curricula knows of organisations, from consortia's events (it never reads their tables)."""
+
+    __tablename__ = "organizations"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    id: uuid.UUID = Field(primary_key=True)
+    name: str = Field(nullable=False)
+    kind: str = Field(nullable=False)
+    size: str | None = None
+    status: str = Field(nullable=False)  # pending | verified | rejected
+    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+
+
+curricula_table: sa.Table = CurriculumRow.__table__  # type: ignore[attr-defined]
+proposals_table: sa.Table = ProposalRow.__table__  # type: ignore[attr-defined]
+organizations_table: sa.Table = OrganizationProjection.__table__  # type: ignore[attr-defined]
+messaging = MessagingTables(metadata, SCHEMA)
+taxonomy = TaxonomyTables(metadata, SCHEMA)

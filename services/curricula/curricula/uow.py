@@ -1,0 +1,24 @@
+"""The curricula unit of work: one transaction, with the repositories bound to its session."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from dovetail_shared.uow import SqlUnitOfWork
+
+from curricula.repository import CurriculumRepository, OrganizationDirectory, ProposalRepository
+from curricula.tables import taxonomy
+
+
+class CurriculaUnitOfWork(SqlUnitOfWork):
+    curricula: CurriculumRepository
+    proposals: ProposalRepository
+    organizations: OrganizationDirectory
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.curricula = CurriculumRepository(self.session)
+        self.proposals = ProposalRepository(self.session)
+        self.organizations = OrganizationDirectory(self.session)
+        self.taxonomy = taxonomy
+        return self

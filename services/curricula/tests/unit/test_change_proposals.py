@@ -1,0 +1,331 @@
+"""Change proposals: submission against the base version, reviews by the other parties, accept and reject."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+from curricula.domain import (
+    ApprovalRule,
+    ChangeProposal,
+    Curriculum,
+    ModuleDiff,
+    ProposalStatus,
+    VersionStatus,
+)
+from dovetail_shared.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+from dovetail_shared.events.curricula import (
+    ChangeProposalAccepted,
+    ChangeProposalRejected,
+    ChangeProposalSubmitted,
+)
+
+TODAY = date(2025, 9, 1)
+WELD = "http://data.europa.eu/esco/skill/weld"
+CAD = "http://data.europa.eu/esco/skill/cad"
+PLC = "http://data.europa.eu/esco/skill/plc"
+SAFETY = "http://data.europa.eu/esco/skill/safety"
+
+
+def violations(err: DomainError) -> set[tuple[str, str]]:
+    return {(v.field, v.rule) for v in err.violations}
+
+
+@pytest.fixture
+def plc_diff(make_module: Any) -> ModuleDiff:
+    """Adds a PLC module and extends C1 with safety; the published v1 has W1 (welding) and C1 (CAD)."""
+    return ModuleDiff(
+        add_modules=[make_module("P1", 20, [(PLC, 3), (WELD, 1)])],
+        update_modules=[make_module("C1", 36, [(CAD, 2), (SAFETY, 1)])],
+    )
+
+
+def propose(curriculum: Curriculum, proposer: uuid.UUID, diff: ModuleDiff) -> ChangeProposal:
+    proposal, _ = ChangeProposal.submit(curriculum, proposer, diff, "firms need PLC skills")
+    return proposal
+
+
+def publish_open_version(curriculum: Curriculum) -> None:
+    curriculum.submit_for_review()
+    for firm in curriculum.co_author_ids:
+        if curriculum.latest_version.status is VersionStatus.IN_REVIEW:
+            curriculum.review_version(firm, "approve")
+    curriculum.publish(TODAY)
+
+
+# ---- submission -----------------------------------------------------------------------------------------
+
+
+def test_submit_against_the_published_version(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
+    demand = uuid.uuid4()
+    proposal, events = ChangeProposal.submit(published, orgs.firm_a, plc_diff, "firms need PLC skills", demand)
+
+    assert proposal.status is ProposalStatus.SUBMITTED
+    assert (proposal.curriculum_id, proposal.base_version_number, proposal.demand_id) == (published.id, 1, demand)
+    assert [e.subject for e in events] == [proposal.id]
+    assert events[0].payload == ChangeProposalSubmitted(
+        proposal_id=proposal.id,
+        curriculum_id=published.id,
+        proposer_org_id=orgs.firm_a,
+        base_version_number=1,
+        demand_id=demand,
+        rationale="firms need PLC skills",
+        added_skill_ids=[PLC, SAFETY],  # WELD and CAD are already taught by version 1
+    )
+
+
+def test_base_is_the_latest_version_when_nothing_is_published(
+    make_curriculum: Any, make_module: Any, orgs: Any
+) -> None:
+    curriculum = make_curriculum()
+    curriculum.replace_draft_modules([make_module("W1")])
+    proposal = propose(curriculum, orgs.college, ModuleDiff(remove_module_codes=["W1"]))
+    assert proposal.base_version_number == 1
+
+
+def test_submit_violations_name_diff_paths(published: Curriculum, orgs: Any, make_module: Any) -> None:
+    diff = ModuleDiff(
+        add_modules=[make_module("W1"), make_module("N1", hours=0)],
+        remove_module_codes=["C1", "ZZ"],
+        update_modules=[make_module("C1"), make_module("Q9")],
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        ChangeProposal.submit(published, orgs.firm_a, diff, "")
+
+    assert violations(caught.value) == {
+        ("rationale", "required"),
+        ("diff.add_modules[0].code", "module_exists"),
+        ("diff.add_modules[1].hours", "range"),
+        ("diff.remove_module_codes[1]", "unknown_module"),
+        ("diff.update_modules[0].code", "unique"),  # C1 is also removed
+        ("diff.update_modules[1].code", "unknown_module"),
+    }
+
+
+def test_empty_diff_and_outsiders_are_refused(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        ChangeProposal.submit(published, orgs.college, ModuleDiff(), "why not")
+    assert violations(caught.value) == {("diff", "empty_diff")}
+    with pytest.raises(ValidationFailed) as caught:
+        ChangeProposal.submit(published, orgs.outsider, plc_diff, "why not")
+    assert violations(caught.value) == {("proposer_org_id", "not_a_party")}
+
+
+# ---- review ---------------------------------------------------------------------------------------------
+
+
+def test_reviews_come_from_the_other_parties(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
+    proposal = propose(published, orgs.firm_a, plc_diff)
+
+    with pytest.raises(ValidationFailed) as caught:
+        proposal.review(published, orgs.firm_a, "approve")
+    assert violations(caught.value) == {("organization_id", "own_proposal")}
+    with pytest.raises(ValidationFailed) as caught:
+        proposal.review(published, orgs.outsider, "approve")
+    assert violations(caught.value) == {("organization_id", "not_a_party")}
+    with pytest.raises(ValidationFailed) as caught:
+        proposal.review(published, orgs.college, "request_changes")
+    assert violations(caught.value) == {("comment", "required")}
+    assert proposal.reviews == []
+
+    assert proposal.review(published, orgs.college, "approve") == []
+    assert proposal.review(published, orgs.firm_b, "request_changes", "too many hours") == []
+    assert [(r.organization_id, r.decision) for r in proposal.reviews] == [
+        (orgs.college, "approve"),
+        (orgs.firm_b, "request_changes"),
+    ]
+
+
+def test_a_proposal_is_reviewed_against_its_own_curriculum(
+    published: Curriculum, make_curriculum: Any, orgs: Any, plc_diff: ModuleDiff
+) -> None:
+    proposal = propose(published, orgs.firm_a, plc_diff)
+    with pytest.raises(ValidationFailed) as caught:
+        proposal.review(make_curriculum(), orgs.college, "approve")
+    assert violations(caught.value) == {("curriculum_id", "curriculum_mismatch")}
+
+
+# ---- acceptance -----------------------------------------------------------------------------------------
+
+
+def test_accept_applies_the_diff_as_the_next_draft(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
+    demand = uuid.uuid4()
+    proposal, _ = ChangeProposal.submit(published, orgs.firm_a, plc_diff, "firms need PLC skills", demand)
+    proposal.review(published, orgs.college, "approve")
+
+    # all_co_authors: firm_b has not approved yet.
+    with pytest.raises(ValidationFailed) as caught:
+        proposal.accept(published)
+    assert violations(caught.value) == {("reviews", "approvals_missing")}
+    assert str(orgs.firm_b) in caught.value.violations[0].message
+
+    proposal.review(published, orgs.firm_b, "request_changes", "fewer hours")
+    with pytest.raises(ValidationFailed) as caught:
+        proposal.accept(published)
+    assert violations(caught.value) == {("reviews", "changes_requested"), ("reviews", "approvals_missing")}
+
+    proposal.review(published, orgs.firm_b, "approve")  # the latest review is the standing one
+    events = proposal.accept(published)
+
+    assert [e.payload for e in events] == [
+        ChangeProposalAccepted(
+            proposal_id=proposal.id, curriculum_id=published.id, demand_id=demand, new_version_number=2
+        )
+    ]
+    assert events[0].subject == proposal.id
+    assert (proposal.status, proposal.accepted_version_number) == (ProposalStatus.ACCEPTED, 2)
+    assert proposal.decided_at is not None
+    v2 = published.latest_version
+    assert (v2.number, v2.status, v2.base_version_number, v2.source_proposal_id) == (
+        2,
+        VersionStatus.DRAFT,
+        1,
+        proposal.id,
+    )
+    assert [(m.code, m.hours) for m in v2.modules] == [("W1", 60), ("C1", 36), ("P1", 20)]
+    assert v2.modules[1] == plc_diff.update_modules[0]
+    # Version 1 is untouched and still the published one.
+    assert [(m.code, m.hours) for m in published.versions[0].modules] == [("W1", 60), ("C1", 30)]
+    assert published.published_version is published.versions[0]
+
+
+def test_accepted_removal_drops_the_module(published: Curriculum, orgs: Any) -> None:
+    proposal = propose(published, orgs.college, ModuleDiff(remove_module_codes=["W1"]))
+    proposal.review(published, orgs.firm_a, "approve")
+    proposal.review(published, orgs.firm_b, "approve")
+    proposal.accept(published)
+    assert [m.code for m in published.latest_version.modules] == ["C1"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "proposer", "needed"),
+    [
+        # The college proposes: co-authors per the rule.
+        (ApprovalRule.ALL_CO_AUTHORS, "college", {"firm_a", "firm_b"}),
+        (ApprovalRule.ANY_CO_AUTHOR, "college", {"firm_b"}),
+        (ApprovalRule.COLLEGE_ONLY, "college", set()),
+        # A firm proposes: the college always, other co-authors per the rule; the proposer counts as approving.
+        (ApprovalRule.ALL_CO_AUTHORS, "firm_a", {"college", "firm_b"}),
+        (ApprovalRule.ANY_CO_AUTHOR, "firm_a", {"college"}),
+        (ApprovalRule.COLLEGE_ONLY, "firm_a", {"college"}),
+    ],
+)
+def test_approvals_needed_per_rule(
+    make_curriculum: Any,
+    make_module: Any,
+    orgs: Any,
+    rule: ApprovalRule,
+    proposer: str,
+    needed: set[str],
+) -> None:
+    curriculum: Curriculum = make_curriculum(rule=rule)
+    curriculum.replace_draft_modules([make_module("W1")])
+    publish_open_version(curriculum)
+    proposal = propose(curriculum, getattr(orgs, proposer), ModuleDiff(remove_module_codes=["W1"]))
+
+    for i, name in enumerate(sorted(needed)):
+        with pytest.raises(ValidationFailed) as caught:
+            proposal.accept(curriculum)
+        assert violations(caught.value) == {("reviews", "approvals_missing")}, f"accepted after {i} approvals"
+        proposal.review(curriculum, getattr(orgs, name), "approve")
+
+    proposal.accept(curriculum)
+    assert proposal.status is ProposalStatus.ACCEPTED
+
+
+def test_accept_refused_while_another_version_is_open(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
+    proposal = propose(published, orgs.college, plc_diff)
+    proposal.review(published, orgs.firm_a, "approve")
+    proposal.review(published, orgs.firm_b, "approve")
+    published.start_draft()
+
+    with pytest.raises(Conflict) as caught:
+        proposal.accept(published)
+    assert violations(caught.value) == {("versions", "open_version_exists")}
+    assert proposal.status is ProposalStatus.SUBMITTED
+    assert len(published.versions) == 2
+
+
+def test_accept_refused_when_a_newer_version_was_published(
+    published: Curriculum, orgs: Any, plc_diff: ModuleDiff
+) -> None:
+    first = propose(published, orgs.college, ModuleDiff(remove_module_codes=["W1"]))
+    second = propose(published, orgs.college, plc_diff)
+    for proposal in (first, second):
+        proposal.review(published, orgs.firm_a, "approve")
+        proposal.review(published, orgs.firm_b, "approve")
+    first.accept(published)
+    publish_open_version(published)
+
+    with pytest.raises(Conflict) as caught:
+        second.accept(published)
+    assert violations(caught.value) == {("base_version_number", "base_outdated")}
+    assert [v.number for v in published.versions] == [1, 2]
+
+
+def test_accept_refused_when_the_unpublished_base_changed_under_the_diff(
+    make_curriculum: Any, make_module: Any, orgs: Any
+) -> None:
+    curriculum: Curriculum = make_curriculum(rule=ApprovalRule.COLLEGE_ONLY)
+    curriculum.replace_draft_modules([make_module("W1"), make_module("C1")])
+    proposal = propose(curriculum, orgs.college, ModuleDiff(update_modules=[make_module("C1", 50)]))
+    curriculum.replace_draft_modules([make_module("W1")])  # C1 dropped before version 1 was published
+    publish_open_version(curriculum)
+
+    with pytest.raises(Conflict) as caught:
+        proposal.accept(curriculum)
+    assert violations(caught.value) == {("diff.update_modules[0].code", "unknown_module")}
+
+
+# ---- reject and withdraw --------------------------------------------------------------------------------
+
+
+def test_reject(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
+    demand = uuid.uuid4()
+    proposal, _ = ChangeProposal.submit(published, orgs.firm_a, plc_diff, "PLC", demand)
+
+    with pytest.raises(ValidationFailed) as caught:
+        proposal.reject(" ")
+    assert violations(caught.value) == {("reason", "required")}
+
+    events = proposal.reject("covered by the automation programme")
+    assert [e.payload for e in events] == [
+        ChangeProposalRejected(
+            proposal_id=proposal.id,
+            curriculum_id=published.id,
+            demand_id=demand,
+            reason="covered by the automation programme",
+        )
+    ]
+    assert (proposal.status, proposal.decided_reason) == (
+        ProposalStatus.REJECTED,
+        "covered by the automation programme",
+    )
+    with pytest.raises(InvalidTransition) as transition:
+        proposal.accept(published)
+    assert (transition.value.entity, transition.value.current, transition.value.action) == (
+        "change proposal",
+        "rejected",
+        "accept",
+    )
+    assert len(published.versions) == 1
+
+
+def test_withdraw(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
+    proposal = propose(published, orgs.firm_a, plc_diff)
+    assert proposal.withdraw() == []
+    assert proposal.status is ProposalStatus.WITHDRAWN
+    with pytest.raises(InvalidTransition):
+        proposal.review(published, orgs.college, "approve")
+    with pytest.raises(InvalidTransition):
+        proposal.withdraw()
+    with pytest.raises(InvalidTransition):
+        proposal.reject("late")
+
+
+def test_proposal_round_trips_through_json(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
+    proposal = propose(published, orgs.firm_a, plc_diff)
+    proposal.review(published, orgs.college, "approve")
+    assert ChangeProposal.model_validate(proposal.model_dump(mode="json")) == proposal
