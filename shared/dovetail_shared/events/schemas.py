@@ -11,12 +11,15 @@ from typing import Any
 from dovetail_shared.events import catalog  # noqa: F401  (fills the registry)
 from dovetail_shared.events.base import registered_events
 
+CONTRACT_PACKAGE = "dovetail_shared.events."
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "events"
 
 
 def current_schemas() -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for event_type, cls in sorted(registered_events().items()):
+        if not cls.__module__.startswith(CONTRACT_PACKAGE):
+            continue  # test-only payloads are not part of the contract
         schema = cls.model_json_schema(mode="serialization")
         schema["$id"] = f"urn:dovetail:event:{event_type}"
         schema["title"] = event_type

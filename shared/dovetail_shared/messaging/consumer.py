@@ -110,6 +110,7 @@ class EventConsumer:
                     for record in records:
                         await self.process(record, producer)
                     # After every record of the batch is durably handled (or dead-lettered).
+                    await self.before_offset_commit(tp, records)
                     await consumer.commit({tp: records[-1].offset + 1})
         finally:
             self.ready.clear()
@@ -117,6 +118,9 @@ class EventConsumer:
                 await producer.stop()
             with contextlib.suppress(Exception):
                 await consumer.stop()
+
+    async def before_offset_commit(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> None:
+        """Between the database commit and the offset commit: the crash window tests simulate a kill in."""
 
     async def process(self, record: ConsumerRecord[Any, Any], producer: AIOKafkaProducer) -> str:
         """Handle one record; returns what happened: handled | duplicate | ignored | dead_lettered."""

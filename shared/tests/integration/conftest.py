@@ -1,0 +1,192 @@
+"""A tiny probe service (schema ``probe``) to test the shared outbox → Kafka → inbox path for real."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any, ClassVar
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dovetail_shared.db import MessagingTables, make_engine, make_session_factory
+from dovetail_shared.events.base import DomainEvent, EventPayload, topic_for
+from dovetail_shared.messaging.consumer import EventConsumer
+from dovetail_shared.messaging.envelope import ReceivedEvent
+from dovetail_shared.messaging.kafka import ensure_topics
+from dovetail_shared.settings import ServiceSettings
+from dovetail_shared.testing.plugin import KAFKA, SESSION_PREFIX, TEST_DATABASE_URL, require_infrastructure
+from dovetail_shared.uow import SqlUnitOfWork
+
+SCHEMA = "probe"
+metadata = sa.MetaData()
+messaging = MessagingTables(metadata, SCHEMA)
+# No unique constraint on purpose: a second application of one event must be countable, not an error.
+effects = sa.Table(
+    "effects",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("event_id", sa.Uuid, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    schema=SCHEMA,
+)
+
+
+class ProbeHappened(EventPayload):
+    event_type: ClassVar[str] = "dovetail.probe.thing.happened.v1"
+    aggregate: ClassVar[str] = "thing"
+
+    seq: int
+    poison: bool = False
+    transient_failures: int = 0
+
+
+class ProbeSettings(ServiceSettings):
+    service_name: ClassVar[str] = "probe"
+
+
+def probe_settings(**overrides: Any) -> ProbeSettings:
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": TEST_DATABASE_URL,
+        "kafka_bootstrap_servers": KAFKA,
+        "topic_prefix": f"{SESSION_PREFIX}-{uuid.uuid4().hex[:4]}",
+        "relay_poll_interval_s": 0.5,
+        "consumer_retry_base_s": 0.05,
+        "consumer_max_retries": 4,
+    }
+    values.update(overrides)
+    return ProbeSettings(**values)
+
+
+def topic(settings: ServiceSettings) -> str:
+    return topic_for(settings.topic_prefix, "probe", ProbeHappened.aggregate)
+
+
+_attempts: dict[uuid.UUID, int] = {}
+
+
+async def handle(uow: SqlUnitOfWork, event: ReceivedEvent) -> None:
+    payload = ProbeHappened.model_validate(event.data)
+    if payload.poison:
+        raise ValueError(f"probe {payload.seq} is poison")
+    seen = _attempts.get(event.id, 0)
+    if seen < payload.transient_failures:
+        _attempts[event.id] = seen + 1
+        from dovetail_shared.messaging.consumer import TransientError
+
+        raise TransientError(f"probe {payload.seq}: simulated outage {seen + 1}")
+    await uow.session.execute(sa.insert(effects).values(event_id=event.id, seq=payload.seq))
+
+
+class Probe:
+    """Handles on the probe service: write events through the real unit of work, count effects."""
+
+    def __init__(self, settings: ProbeSettings, engine: AsyncEngine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions = make_session_factory(engine)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, messaging, self.settings.topic_prefix)
+
+    async def emit(self, seq: int, *, key: uuid.UUID | None = None, **fields: Any) -> uuid.UUID:
+        event = DomainEvent(payload=ProbeHappened(seq=seq, **fields), subject=key or uuid.uuid4())
+        async with self.uow() as uow:
+            uow.emit(event)
+            await uow.commit()
+        return event.id
+
+    def consumer(self, cls: type[EventConsumer] = EventConsumer) -> EventConsumer:
+        return cls(self.settings, self.uow, "probe", {ProbeHappened.event_type: handle}, [topic(self.settings)])
+
+    async def scalar(self, stmt: Any) -> Any:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(stmt)).scalar()
+
+    async def effect_counts(self) -> tuple[int, int]:
+        """(rows, distinct events): equal means no event was applied twice."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(sa.func.count(), sa.func.count(sa.distinct(effects.c.event_id))))).one()
+        return int(row[0]), int(row[1])
+
+    async def unpublished(self) -> int:
+        return int(
+            await self.scalar(
+                sa.select(sa.func.count())
+                .select_from(messaging.outbox)
+                .where(messaging.outbox.c.published_at.is_(None))
+            )
+        )
+
+
+async def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        if await predicate():
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def probe_schema() -> None:
+    require_infrastructure()
+
+    async def create() -> None:
+        engine = make_engine(probe_settings())
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+            await conn.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))
+            await conn.run_sync(metadata.create_all)
+        await engine.dispose()
+
+    asyncio.run(create())
+
+
+@pytest.fixture
+async def probe(probe_schema: None) -> AsyncIterator[Probe]:
+    # A fresh topic prefix per test: each test sees only its own records.
+    settings = probe_settings()
+    engine = make_engine(settings)
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(f'TRUNCATE "{SCHEMA}".outbox, "{SCHEMA}".inbox, "{SCHEMA}".effects'))
+    await ensure_topics(settings, [topic(settings)])
+    try:
+        yield Probe(settings, engine)
+    finally:
+        await engine.dispose()
+
+
+class Background:
+    """Runs ``run()`` coroutines of relays/consumers as tasks and stops them at the end of a test."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Any, asyncio.Task[None]]] = []
+
+    def start(self, worker: Any) -> Any:
+        self.items.append((worker, asyncio.create_task(worker.run())))
+        return worker
+
+    async def stop(self, worker: Any) -> None:
+        for w, task in list(self.items):
+            if w is worker:
+                w.stop()
+                await asyncio.wait_for(task, timeout=30)
+                self.items.remove((w, task))
+
+    async def stop_all(self) -> None:
+        for w, _ in list(self.items):
+            await self.stop(w)
+
+
+@pytest.fixture
+async def background() -> AsyncIterator[Background]:
+    bg = Background()
+    try:
+        yield bg
+    finally:
+        await bg.stop_all()

@@ -1,0 +1,157 @@
+"""The outbox → relay → Kafka → consumer → inbox path on the real Postgres and Kafka, crash cases included."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+
+from dovetail_shared.messaging.consumer import EventConsumer
+from dovetail_shared.messaging.kafka import dead_letter_topic
+from dovetail_shared.messaging.relay import OutboxRelay
+from dovetail_shared.testing.kafka import header, read_topic
+
+from .conftest import Background, Probe, messaging, topic, wait_until
+
+
+class SimulatedCrash(BaseException):
+    """A kill -9 stand-in: not an Exception, so no retry loop catches it."""
+
+
+class RelayKilledAfterSend(OutboxRelay):
+    async def after_send_hook(self, rows: Any) -> None:
+        raise SimulatedCrash
+
+
+class ConsumerKilledBeforeOffsetCommit(EventConsumer):
+    async def before_offset_commit(self, tp: Any, records: Any) -> None:
+        raise SimulatedCrash
+
+
+async def run_until_crash(worker: Any) -> None:
+    with pytest.raises(SimulatedCrash):
+        await asyncio.wait_for(worker.run(), timeout=60)
+
+
+async def test_relay_publishes_every_row_once_in_order_and_marks_it(probe: Probe, background: Background) -> None:
+    key = uuid.uuid4()
+    ids = [await probe.emit(i, key=key) for i in range(20)]
+    relay = background.start(OutboxRelay(probe.settings, probe.engine, messaging))
+    await wait_until(lambda: _zero(probe.unpublished()))
+    await background.stop(relay)
+    records = await read_topic(probe.settings.kafka_bootstrap_servers, topic(probe.settings), want=20)
+    assert [header(r, "ce_id") for r in records] == [str(i) for i in ids]  # one key: one partition, in order
+    assert {r.key for r in records} == {str(key).encode()}
+    assert [json.loads(r.value)["seq"] for r in records] == list(range(20))
+
+
+async def test_notify_wakes_the_relay_without_waiting_for_the_poll(probe: Probe, background: Background) -> None:
+    settings = probe.settings.with_overrides(relay_poll_interval_s=30.0)
+    relay = background.start(OutboxRelay(settings, probe.engine, messaging))
+    await wait_until(lambda: _true(relay.is_leader))
+    await probe.emit(1)
+    # Well under the 30 s poll: only LISTEN/NOTIFY can have woken it.
+    await wait_until(lambda: _zero(probe.unpublished()), timeout=10)
+
+
+async def test_only_one_relay_publishes_at_a_time(probe: Probe, background: Background) -> None:
+    first = background.start(OutboxRelay(probe.settings, probe.engine, messaging))
+    await wait_until(lambda: _true(first.is_leader))
+    second = background.start(OutboxRelay(probe.settings, probe.engine, messaging))
+    for i in range(10):
+        await probe.emit(i)
+    await wait_until(lambda: _zero(probe.unpublished()))
+    assert not second.is_leader and second.published == 0
+    await background.stop(first)  # the standby takes over once the leader's lock is gone
+    await wait_until(lambda: _true(second.is_leader))
+    await probe.emit(99)
+    await wait_until(lambda: _zero(probe.unpublished()))
+    assert second.published == 1
+
+
+async def test_relay_killed_after_send_before_mark_duplicates_are_absorbed_by_the_inbox(
+    probe: Probe, background: Background
+) -> None:
+    ids = [await probe.emit(i) for i in range(5)]
+    await run_until_crash(RelayKilledAfterSend(probe.settings, probe.engine, messaging))
+    assert await probe.unpublished() == 5  # sent, never marked
+    relay = background.start(OutboxRelay(probe.settings, probe.engine, messaging))
+    await wait_until(lambda: _zero(probe.unpublished()))
+    await background.stop(relay)
+    records = await read_topic(probe.settings.kafka_bootstrap_servers, topic(probe.settings), want=10)
+    assert sorted(header(r, "ce_id") for r in records) == sorted(str(i) for i in ids * 2)
+
+    consumer = background.start(probe.consumer())
+    await wait_until(lambda: _eq(consumer.stats.handled + consumer.stats.duplicates, 10))
+    assert consumer.stats.handled == 5 and consumer.stats.duplicates == 5
+    assert await probe.effect_counts() == (5, 5)
+
+
+async def test_consumer_killed_after_db_commit_before_offset_commit_redelivery_is_absorbed(
+    probe: Probe, background: Background
+) -> None:
+    for i in range(6):
+        await probe.emit(i)
+    relay = background.start(OutboxRelay(probe.settings, probe.engine, messaging))
+    await wait_until(lambda: _zero(probe.unpublished()))
+    await background.stop(relay)
+
+    crashing = probe.consumer(ConsumerKilledBeforeOffsetCommit)
+    await run_until_crash(crashing)
+    handled_before_crash = crashing.stats.handled
+    assert handled_before_crash > 0
+    assert (await probe.effect_counts())[0] == handled_before_crash
+
+    survivor = background.start(probe.consumer())
+    await wait_until(lambda: _eq(survivor.stats.handled + survivor.stats.duplicates, 6))
+    assert survivor.stats.duplicates == handled_before_crash  # redelivered, not re-applied
+    assert await probe.effect_counts() == (6, 6)
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_keeps_moving(
+    probe: Probe, background: Background
+) -> None:
+    key = uuid.uuid4()  # one key: poison and healthy records share a partition
+    producer = AIOKafkaProducer(bootstrap_servers=probe.settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic(probe.settings), value=b"not a cloudevent", key=str(key).encode())
+    finally:
+        await producer.stop()
+    await probe.emit(1, key=key, poison=True)  # valid envelope, handler refuses it deterministically
+    await probe.emit(2, key=key)
+    await probe.emit(3, key=key, transient_failures=2)  # retried, then applied once
+    background.start(OutboxRelay(probe.settings, probe.engine, messaging))
+    consumer = background.start(probe.consumer())
+    await wait_until(lambda: _eq(consumer.stats.handled, 2))
+    assert consumer.stats.dead_lettered == 2
+    assert consumer.stats.retries >= 2
+
+    dlt = dead_letter_topic(probe.settings.topic_prefix, consumer.group_id)
+    dead = await read_topic(probe.settings.kafka_bootstrap_servers, dlt, want=2)
+    assert len(dead) == 2
+    assert {header(r, "dlt_error_type") for r in dead} == {"EnvelopeError", "ValueError"}
+    for r in dead:
+        assert header(r, "dlt_origin_topic") == topic(probe.settings)
+        assert header(r, "dlt_consumer_group") == consumer.group_id
+        assert header(r, "dlt_origin_offset") is not None and header(r, "dlt_error")
+    async with probe.engine.connect() as conn:
+        seqs = sorted((await conn.execute(sa.text("SELECT seq FROM probe.effects"))).scalars())
+    assert seqs == [2, 3]
+
+
+async def _zero(awaitable: Any) -> bool:
+    return (await awaitable) == 0
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _eq(value: int, expected: int) -> bool:
+    return value == expected

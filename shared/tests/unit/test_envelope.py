@@ -1,0 +1,58 @@
+"""CloudEvents binary-mode encoding and decoding."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from dovetail_shared.messaging.envelope import EnvelopeError, decode, encode
+
+
+def test_round_trip_keeps_attributes_payload_and_trace_context() -> None:
+    event_id, subject = uuid.uuid4(), str(uuid.uuid4())
+    key, value, headers = encode(
+        event_id=event_id,
+        event_type="dovetail.curricula.curriculum.created.v1",
+        source="/dovetail/curricula",
+        subject=subject,
+        time=datetime(2026, 11, 28, 12, 0, tzinfo=UTC),
+        payload={"title": "CNC", "n": 1},
+        key=subject,
+        correlation_id="abc123",
+        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    )
+    names = dict(headers)
+    assert names["ce_specversion"] == b"1.0"
+    assert names["ce_type"] == b"dovetail.curricula.curriculum.created.v1"
+    assert names["ce_subject"] == subject.encode()
+    assert names["content-type"] == b"application/json"
+    assert names["ce_time"] == b"2026-11-28T12:00:00Z"
+    event = decode(key=key, value=value, headers=headers, topic="t", partition=0, offset=7)
+    assert event.id == event_id and event.subject == subject and event.data == {"title": "CNC", "n": 1}
+    assert event.correlation_id == "abc123"
+    assert event.traceparent == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    assert (event.topic, event.offset) == ("t", 7)
+
+
+@pytest.mark.parametrize(
+    ("value", "headers"),
+    [
+        (b"not json", [("ce_specversion", b"1.0"), ("ce_id", b"x"), ("ce_type", b"t"), ("ce_source", b"/s")]),
+        (b"{}", []),
+        (b"{}", [("ce_specversion", b"1.0"), ("ce_id", b"not-a-uuid"), ("ce_type", b"t"), ("ce_source", b"/s")]),
+        (
+            b"[1, 2]",
+            [
+                ("ce_specversion", b"1.0"),
+                ("ce_id", str(uuid.uuid4()).encode()),
+                ("ce_type", b"t"),
+                ("ce_source", b"/s"),
+                ("content-type", b"application/json"),
+            ],
+        ),
+        (None, []),
+    ],
+)
+def test_anything_that_is_not_our_cloudevent_is_a_poison_envelope(value: bytes | None, headers: list) -> None:
+    with pytest.raises(EnvelopeError):
+        decode(key=None, value=value, headers=headers, topic="t", partition=0, offset=0)

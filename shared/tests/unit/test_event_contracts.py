@@ -1,0 +1,50 @@
+"""Committed event JSON Schemas are current, and the compatibility check catches breaking changes."""
+
+import copy
+
+from dovetail_shared.events.schemas import check, current_schemas, incompatibilities
+
+
+def test_committed_event_schemas_are_current_and_compatible() -> None:
+    problems = check()
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_event_type_follows_the_naming_rule() -> None:
+    for event_type in current_schemas():
+        parts = event_type.split(".")
+        assert parts[0] == "dovetail" and len(parts) == 5 and parts[4].startswith("v"), event_type
+
+
+def _schema() -> dict:
+    return copy.deepcopy(current_schemas()["dovetail.curricula.version.published.v1"])
+
+
+def test_removing_a_field_is_incompatible() -> None:
+    new = _schema()
+    del new["properties"]["title"]
+    assert any("title: removed" in p for p in incompatibilities(_schema(), new))
+
+
+def test_retyping_a_field_is_incompatible() -> None:
+    new = _schema()
+    new["properties"]["version_number"] = {"type": "string"}
+    assert any("version_number: type changed" in p for p in incompatibilities(_schema(), new))
+
+
+def test_making_an_optional_field_required_is_incompatible() -> None:
+    new = _schema()
+    new["required"] = [*new["required"], "consortium_id"]
+    assert any("consortium_id: was optional" in p for p in incompatibilities(_schema(), new))
+
+
+def test_a_nested_field_removed_is_caught() -> None:
+    new = _schema()
+    del new["$defs"]["SkillCoverage"]["properties"]["hours"]
+    assert any("skills[].hours: removed" in p for p in incompatibilities(_schema(), new))
+
+
+def test_adding_an_optional_field_is_compatible() -> None:
+    new = _schema()
+    new["properties"]["note"] = {"type": "string"}
+    assert incompatibilities(_schema(), new) == []
