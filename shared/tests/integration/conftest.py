@@ -9,8 +9,6 @@ from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from dovetail_shared.db import MessagingTables, make_engine, make_session_factory
 from dovetail_shared.events.base import DomainEvent, EventPayload, topic_for
 from dovetail_shared.messaging.consumer import EventConsumer
@@ -19,6 +17,7 @@ from dovetail_shared.messaging.kafka import ensure_topics
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.testing.plugin import KAFKA, SESSION_PREFIX, TEST_DATABASE_URL, require_infrastructure
 from dovetail_shared.uow import SqlUnitOfWork
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 SCHEMA = "probe"
 metadata = sa.MetaData()

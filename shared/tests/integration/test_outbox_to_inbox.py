@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
-
 from dovetail_shared.messaging.consumer import EventConsumer
 from dovetail_shared.messaging.kafka import dead_letter_topic
 from dovetail_shared.messaging.relay import OutboxRelay

@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from dovetail_shared.messaging.relay import OutboxRelay
 
 from .conftest import Background, Probe, messaging, wait_until

@@ -4,7 +4,6 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-
 from dovetail_shared.messaging.envelope import EnvelopeError, decode, encode
 
 

@@ -4,15 +4,14 @@ import uuid
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from pydantic import BaseModel
-
 from dovetail_shared.errors import Conflict, ValidationFailed, ViolationCollector
 from dovetail_shared.events.base import DomainEvent
 from dovetail_shared.events.curricula import CurriculumVersionRetired
 from dovetail_shared.http.middleware import CorrelationIdMiddleware
 from dovetail_shared.http.problems import install_problem_handlers
 from dovetail_shared.messaging.memory import FakeUnitOfWork, InMemoryBus
+from fastapi import FastAPI
+from pydantic import BaseModel
 
 
 def _app() -> FastAPI:

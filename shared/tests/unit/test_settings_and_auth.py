@@ -5,12 +5,11 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from pydantic import ValidationError
-
 from dovetail_shared.auth import TokenVerifier, issue_token
 from dovetail_shared.errors import Unauthorized
 from dovetail_shared.principal import Role
 from dovetail_shared.settings import ServiceSettings
+from pydantic import ValidationError
 
 
 def test_production_refuses_the_development_secret() -> None:
