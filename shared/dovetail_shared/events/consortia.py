@@ -121,3 +121,77 @@ class BenefitDistributed(EventPayload):
     currency: str
     rule: str
     allocations: list[Allocation]
+
+
+class JoinRequested(EventPayload):
+    """An organisation asked to join; the lead decides (approval shows up as ``MemberJoined``)."""
+
+    event_type: ClassVar[str] = "dovetail.consortia.join_request.submitted.v1"
+    aggregate: ClassVar[str] = "consortium"
+
+    consortium_id: uuid.UUID
+    request_id: uuid.UUID
+    organization_id: uuid.UUID
+    requested_role: str
+    requested_on: date
+
+
+class JoinRequestRejected(EventPayload):
+    """The lead refused a join request, or dissolution closed it (reason ``consortium dissolved``)."""
+
+    event_type: ClassVar[str] = "dovetail.consortia.join_request.rejected.v1"
+    aggregate: ClassVar[str] = "consortium"
+
+    consortium_id: uuid.UUID
+    request_id: uuid.UUID
+    organization_id: uuid.UUID
+    reason: str
+    decided_on: date
+
+
+class MemberRoleChanged(EventPayload):
+    """A member's role changed (by the lead, or as part of a lead transfer)."""
+
+    event_type: ClassVar[str] = "dovetail.consortia.member.role_changed.v1"
+    aggregate: ClassVar[str] = "consortium"
+
+    consortium_id: uuid.UUID
+    organization_id: uuid.UUID
+    previous_role: str
+    role: str
+
+
+class LeadTransferred(EventPayload):
+    """The lead moved to another member; the two ``MemberRoleChanged`` events precede it."""
+
+    event_type: ClassVar[str] = "dovetail.consortia.lead.transferred.v1"
+    aggregate: ClassVar[str] = "consortium"
+
+    consortium_id: uuid.UUID
+    previous_lead_organization_id: uuid.UUID
+    lead_organization_id: uuid.UUID
+
+
+class Share(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    organization_id: uuid.UUID
+    percent: Decimal
+
+
+class BenefitRuleSet(EventPayload):
+    """The consortium's benefit-sharing rule was set or replaced.
+
+    ``shares`` is filled for ``fixed_shares``; the period (and ``kinds``, null meaning every kind) for
+    ``contribution_weighted``. The keys are always present, so the schema has no optional fields.
+    """
+
+    event_type: ClassVar[str] = "dovetail.consortia.benefit_rule.set.v1"
+    aggregate: ClassVar[str] = "consortium"
+
+    consortium_id: uuid.UUID
+    kind: str
+    shares: list[Share]
+    period_from: date | None
+    period_to: date | None
+    kinds: list[str] | None

@@ -21,13 +21,19 @@ from dovetail_shared.events.base import DomainEvent, EventPayload
 from dovetail_shared.events.consortia import Allocation as AllocationPayload
 from dovetail_shared.events.consortia import (
     BenefitDistributed,
+    BenefitRuleSet,
     ConsortiumActivated,
     ConsortiumDissolved,
     ConsortiumFormed,
     ContributionRecorded,
+    JoinRequested,
+    JoinRequestRejected,
+    LeadTransferred,
     MemberJoined,
     MemberLeft,
+    MemberRoleChanged,
 )
+from dovetail_shared.events.consortia import Share as SharePayload
 from pydantic import BaseModel, Field
 
 from consortia.domain import money
@@ -198,7 +204,7 @@ class Consortium(Aggregate):
         organization_verified: bool,
         request_id: uuid.UUID | None = None,
     ) -> tuple[JoinRequest, list[DomainEvent]]:
-        """Files a pending request for the lead to decide. No event: the shared contract has none yet."""
+        """Files a pending request for the lead to decide."""
         self._require_not_dissolved("request to join")
         role = MembershipRole(role)
         if role == MembershipRole.LEAD:
@@ -223,7 +229,14 @@ class Consortium(Aggregate):
         )
         self.join_requests.append(request)
         self.touch()
-        return request, []
+        submitted = JoinRequested(
+            consortium_id=self.id,
+            request_id=request.id,
+            organization_id=org_id,
+            requested_role=role.value,
+            requested_on=today,
+        )
+        return request, [self._event(submitted)]
 
     def approve_request(self, request_id: uuid.UUID, today: date) -> list[DomainEvent]:
         """Admits the organisation in its requested role; may activate a forming consortium."""
@@ -252,7 +265,7 @@ class Consortium(Aggregate):
         return events
 
     def reject_request(self, request_id: uuid.UUID, reason: str, today: date) -> list[DomainEvent]:
-        """Refuses a pending request with a reason the applicant will see. No event in the contract yet."""
+        """Refuses a pending request with a reason the applicant will see."""
         self._require_not_dissolved("reject a join request of")
         request = self._pending_request(request_id, "reject")
         stripped = reason.strip()
@@ -262,7 +275,7 @@ class Consortium(Aggregate):
         request.reason = stripped
         request.decided_on = today
         self.touch()
-        return []
+        return [self._request_rejected(request)]
 
     # --------------------------------------------------------------------------------------- membership
 
@@ -278,7 +291,7 @@ class Consortium(Aggregate):
         return [self._left(membership)]
 
     def change_role(self, org_id: uuid.UUID, role: MembershipRole) -> list[DomainEvent]:
-        """Changes a non-lead member's role among core, member and observer; no event in the contract yet."""
+        """Changes a non-lead member's role among core, member and observer."""
         self._require_not_dissolved("change a role in")
         role = MembershipRole(role)
         if role == MembershipRole.LEAD:
@@ -290,14 +303,16 @@ class Consortium(Aggregate):
             )
         if membership.role == role:
             return []
+        previous = membership.role
         membership.role = role
         self.touch()
-        return []
+        return [self._role_changed(membership, previous)]
 
     def transfer_lead(self, new_lead_org_id: uuid.UUID) -> list[DomainEvent]:
         """Makes another active member the lead; the previous lead stays on as a core member.
 
-        No event in the contract yet; ``lead_organization_id`` and the roles change together here.
+        Emits a ``MemberRoleChanged`` per member whose role moved, then ``LeadTransferred``, so a
+        membership projection stays right from member events alone.
         """
         self._require_not_dissolved("transfer the lead of")
         if new_lead_org_id == self.lead_organization_id:
@@ -305,30 +320,41 @@ class Consortium(Aggregate):
         new_lead = self.membership_of(new_lead_org_id)
         if new_lead is None:
             raise ValidationFailed("organization_id", "not_active_member", "the new lead must be a member")
+        events: list[DomainEvent] = []
         old_lead = self.membership_of(self.lead_organization_id)
         if old_lead is not None:
             old_lead.role = MembershipRole.CORE
+            events.append(self._role_changed(old_lead, MembershipRole.LEAD))
+        previous_role = new_lead.role
         new_lead.role = MembershipRole.LEAD
+        events.append(self._role_changed(new_lead, previous_role))
+        previous_lead = self.lead_organization_id
         self.lead_organization_id = new_lead_org_id
         self.touch()
-        return []
+        transferred = LeadTransferred(
+            consortium_id=self.id, previous_lead_organization_id=previous_lead, lead_organization_id=new_lead_org_id
+        )
+        events.append(self._event(transferred))
+        return events
 
     def dissolve(self, today: date) -> list[DomainEvent]:
         """Ends the consortium: closes every membership and refuses pending requests.
 
-        Emits one ``MemberLeft`` per closed membership, then ``ConsortiumDissolved``, so a consumer's
-        membership projection stays right from member events alone.
+        Emits one ``JoinRequestRejected`` per pending request and one ``MemberLeft`` per closed
+        membership, then ``ConsortiumDissolved``, so a consumer's projections stay right from the
+        request and member events alone.
         """
         self._require_not_dissolved("dissolve")
         events: list[DomainEvent] = []
-        for membership in self.active_memberships:
-            membership.left_on = today
-            events.append(self._left(membership))
         for request in self.join_requests:
             if request.status == JoinRequestStatus.PENDING:
                 request.status = JoinRequestStatus.REJECTED
                 request.reason = DISSOLUTION_REASON
                 request.decided_on = today
+                events.append(self._request_rejected(request))
+        for membership in self.active_memberships:
+            membership.left_on = today
+            events.append(self._left(membership))
         self.status = ConsortiumStatus.DISSOLVED
         self.dissolved_on = today
         self.touch()
@@ -392,7 +418,15 @@ class Consortium(Aggregate):
         errors.raise_if_any()
         self.benefit_rule = rule
         self.touch()
-        return []
+        rule_set = BenefitRuleSet(
+            consortium_id=self.id,
+            kind=rule.kind.value,
+            shares=[SharePayload(organization_id=s.organization_id, percent=s.percent) for s in rule.shares],
+            period_from=rule.period_from,
+            period_to=rule.period_to,
+            kinds=[k.value for k in rule.kinds] if rule.kinds is not None else None,
+        )
+        return [self._event(rule_set)]
 
     def distribute(
         self,
@@ -520,6 +554,29 @@ class Consortium(Aggregate):
                 organization_id=membership.organization_id,
                 role=membership.role.value,
                 joined_on=membership.joined_on,
+            )
+        )
+
+    def _role_changed(self, membership: Membership, previous: MembershipRole) -> DomainEvent:
+        return self._event(
+            MemberRoleChanged(
+                consortium_id=self.id,
+                organization_id=membership.organization_id,
+                previous_role=previous.value,
+                role=membership.role.value,
+            )
+        )
+
+    def _request_rejected(self, request: JoinRequest) -> DomainEvent:
+        if request.reason is None or request.decided_on is None:
+            raise ValueError("join request is not decided")
+        return self._event(
+            JoinRequestRejected(
+                consortium_id=self.id,
+                request_id=request.id,
+                organization_id=request.organization_id,
+                reason=request.reason,
+                decided_on=request.decided_on,
             )
         )
 

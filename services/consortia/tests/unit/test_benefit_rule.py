@@ -16,6 +16,7 @@ from consortia.domain import (
     Share,
 )
 from dovetail_shared.errors import ValidationFailed
+from dovetail_shared.events.consortia import BenefitRuleSet
 
 
 def rules_of(err: pytest.ExceptionInfo[ValidationFailed]) -> set[tuple[str, str]]:
@@ -115,5 +116,13 @@ def test_set_benefit_rule_replaces_the_rule(active: Consortium, admit, lead_id: 
     active.set_benefit_rule(BenefitRule.weighted(date(2025, 1, 1), date(2025, 12, 31)))
     fixed = BenefitRule.fixed({lead_id: Decimal(70), firm: Decimal(30)})
 
-    assert active.set_benefit_rule(fixed) == []
+    events = active.set_benefit_rule(fixed)
+
+    assert [type(e.payload) for e in events] == [BenefitRuleSet]
+    assert events[0].payload.kind == "fixed_shares"
+    assert {(s.organization_id, s.percent) for s in events[0].payload.shares} == {
+        (lead_id, Decimal(70)),
+        (firm, Decimal(30)),
+    }
+    assert events[0].payload.period_from is None
     assert active.benefit_rule == fixed

@@ -25,8 +25,12 @@ from dovetail_shared.events.consortia import (
     ConsortiumActivated,
     ConsortiumDissolved,
     ConsortiumFormed,
+    JoinRequested,
+    JoinRequestRejected,
+    LeadTransferred,
     MemberJoined,
     MemberLeft,
+    MemberRoleChanged,
 )
 
 
@@ -90,7 +94,10 @@ def test_request_is_pending_until_the_lead_decides(forming: Consortium, today: d
     request, events = forming.request_to_join(
         org, OrganizationKind.ENTERPRISE, MembershipRole.CORE, today, organization_verified=True
     )
-    assert events == []
+    assert payload_types(events) == [JoinRequested]
+    assert events[0].payload.request_id == request.id
+    assert events[0].payload.requested_role == "core"
+    assert events[0].subject == forming.id
     assert request.status == JoinRequestStatus.PENDING
     assert forming.join_requests == [request]
     assert not forming.is_active_member(org)
@@ -193,7 +200,11 @@ def test_reject_request_records_reason_and_allows_a_new_request(forming: Consort
         org, OrganizationKind.ENTERPRISE, MembershipRole.MEMBER, today, organization_verified=True
     )
 
-    assert forming.reject_request(request.id, " no training capacity ", today) == []
+    events = forming.reject_request(request.id, " no training capacity ", today)
+
+    assert payload_types(events) == [JoinRequestRejected]
+    assert events[0].payload.reason == "no training capacity"
+    assert events[0].payload.request_id == request.id
 
     assert request.status == JoinRequestStatus.REJECTED
     assert request.reason == "no training capacity"
@@ -274,8 +285,11 @@ def test_active_consortium_stays_active_when_its_only_enterprise_leaves(active: 
 
 def test_change_role_among_non_lead_roles(active: Consortium, admit) -> None:
     org = admit(active, OrganizationKind.ENTERPRISE, MembershipRole.MEMBER)
-    active.change_role(org, MembershipRole.CORE)
+    events = active.change_role(org, MembershipRole.CORE)
     assert active_role(active.memberships, org) == MembershipRole.CORE
+    assert payload_types(events) == [MemberRoleChanged]
+    assert (events[0].payload.previous_role, events[0].payload.role) == ("member", "core")
+    assert active.change_role(org, MembershipRole.CORE) == []  # no change, no event
 
 
 def test_change_role_refuses_to_make_or_unmake_the_lead(active: Consortium, admit, lead_id: uuid.UUID) -> None:
@@ -291,7 +305,12 @@ def test_change_role_refuses_to_make_or_unmake_the_lead(active: Consortium, admi
 def test_transfer_lead_then_old_lead_may_leave(active: Consortium, admit, lead_id: uuid.UUID, today: date) -> None:
     new_lead = admit(active, OrganizationKind.COLLEGE)
 
-    active.transfer_lead(new_lead)
+    events = active.transfer_lead(new_lead)
+
+    assert payload_types(events) == [MemberRoleChanged, MemberRoleChanged, LeadTransferred]
+    assert [(e.payload.organization_id, e.payload.role) for e in events[:2]] == [(lead_id, "core"), (new_lead, "lead")]
+    assert events[2].payload.previous_lead_organization_id == lead_id
+    assert events[2].payload.lead_organization_id == new_lead
 
     assert active.lead_organization_id == new_lead
     assert is_lead(active.memberships, new_lead)
@@ -326,8 +345,9 @@ def test_dissolve_closes_memberships_and_pending_requests(active: Consortium, to
     assert active.dissolved_on == end
     assert active.active_memberships == []
     assert pending.status == JoinRequestStatus.REJECTED
-    assert payload_types(events) == [MemberLeft, MemberLeft, ConsortiumDissolved]
-    assert {e.payload.organization_id for e in events[:-1]} == members
+    assert payload_types(events) == [JoinRequestRejected, MemberLeft, MemberLeft, ConsortiumDissolved]
+    assert events[0].payload.request_id == pending.id
+    assert {e.payload.organization_id for e in events[1:-1]} == members
     assert all(e.subject == active.id for e in events)
 
 
