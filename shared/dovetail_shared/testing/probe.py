@@ -1,23 +1,23 @@
-"""A tiny probe service (schema ``probe``) to test the shared outbox → Kafka → inbox path for real."""
+"""A tiny probe service (schema ``probe``) exercising the shared outbox → Kafka → inbox path (tests, bench)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from dovetail_shared.db import MessagingTables, make_engine, make_session_factory
 from dovetail_shared.events.base import DomainEvent, EventPayload, topic_for
 from dovetail_shared.messaging.consumer import EventConsumer
 from dovetail_shared.messaging.envelope import ReceivedEvent
 from dovetail_shared.messaging.kafka import ensure_topics
 from dovetail_shared.settings import ServiceSettings
-from dovetail_shared.testing.plugin import KAFKA, SESSION_PREFIX, TEST_DATABASE_URL, require_infrastructure
+from dovetail_shared.testing.plugin import KAFKA, SESSION_PREFIX, TEST_DATABASE_URL
 from dovetail_shared.uow import SqlUnitOfWork
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 SCHEMA = "probe"
 metadata = sa.MetaData()
@@ -47,6 +47,7 @@ class ProbeSettings(ServiceSettings):
 
 
 def probe_settings(**overrides: Any) -> ProbeSettings:
+    """Settings of the probe service on the test servers, with a topic prefix of its own."""
     values: dict[str, Any] = {
         "environment": "test",
         "database_url": TEST_DATABASE_URL,
@@ -121,7 +122,7 @@ class Probe:
         )
 
 
-async def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2) -> None:
+async def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2) -> None:  # noqa: ASYNC109
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         if await predicate():
@@ -131,61 +132,18 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interv
         await asyncio.sleep(interval)
 
 
-@pytest.fixture(scope="session")
-def probe_schema() -> None:
-    require_infrastructure()
-
-    async def create() -> None:
-        engine = make_engine(probe_settings())
-        async with engine.begin() as conn:
-            await conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-            await conn.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))
-            await conn.run_sync(metadata.create_all)
-        await engine.dispose()
-
-    asyncio.run(create())
+async def create_probe_schema(settings: ServiceSettings) -> None:
+    engine = make_engine(settings)
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+        await conn.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))
+        await conn.run_sync(metadata.create_all)
+    await engine.dispose()
 
 
-@pytest.fixture
-async def probe(probe_schema: None) -> AsyncIterator[Probe]:
-    # A fresh topic prefix per test: each test sees only its own records.
-    settings = probe_settings()
+async def reset_probe(settings: ServiceSettings) -> Probe:
     engine = make_engine(settings)
     async with engine.begin() as conn:
         await conn.execute(sa.text(f'TRUNCATE "{SCHEMA}".outbox, "{SCHEMA}".inbox, "{SCHEMA}".effects'))
     await ensure_topics(settings, [topic(settings)])
-    try:
-        yield Probe(settings, engine)
-    finally:
-        await engine.dispose()
-
-
-class Background:
-    """Runs ``run()`` coroutines of relays/consumers as tasks and stops them at the end of a test."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[Any, asyncio.Task[None]]] = []
-
-    def start(self, worker: Any) -> Any:
-        self.items.append((worker, asyncio.create_task(worker.run())))
-        return worker
-
-    async def stop(self, worker: Any) -> None:
-        for w, task in list(self.items):
-            if w is worker:
-                w.stop()
-                await asyncio.wait_for(task, timeout=30)
-                self.items.remove((w, task))
-
-    async def stop_all(self) -> None:
-        for w, _ in list(self.items):
-            await self.stop(w)
-
-
-@pytest.fixture
-async def background() -> AsyncIterator[Background]:
-    bg = Background()
-    try:
-        yield bg
-    finally:
-        await bg.stop_all()
+    return Probe(settings, engine)

@@ -14,8 +14,9 @@ from dovetail_shared.messaging.consumer import EventConsumer
 from dovetail_shared.messaging.kafka import dead_letter_topic
 from dovetail_shared.messaging.relay import OutboxRelay
 from dovetail_shared.testing.kafka import header, read_topic
+from dovetail_shared.testing.probe import Probe, messaging, topic, wait_until
 
-from .conftest import Background, Probe, messaging, topic, wait_until
+from .conftest import Background
 
 
 class SimulatedCrash(BaseException):

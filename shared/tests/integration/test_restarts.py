@@ -9,8 +9,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from dovetail_shared.messaging.relay import OutboxRelay
+from dovetail_shared.testing.probe import Probe, messaging, wait_until
 
-from .conftest import Background, Probe, messaging, wait_until
+from .conftest import Background
 
 ROOT = Path(__file__).resolve().parents[3]
 
