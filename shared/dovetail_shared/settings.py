@@ -47,6 +47,8 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval_s: float = 2.0
     relay_batch_size: int = 500
     consumer_max_retries: int = 5
+    # Records handled in one database transaction; a failing chunk is replayed record by record.
+    consumer_batch_size: int = 200
     consumer_retry_base_s: float = 0.2
     jwt_secret: SecretStr = SecretStr(DEV_SECRET)
     jwt_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])

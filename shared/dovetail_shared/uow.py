@@ -20,10 +20,23 @@ class AbstractUnitOfWork:
 
     def __init__(self) -> None:
         self.events = []
+        self.trace_headers: list[dict[str, str]] = []
         self.committed = False
 
     def emit(self, *events: DomainEvent) -> None:
+        # The correlation id and trace context are those of the work that caused the event, taken now:
+        # a consumer handling a batch commits many causes at once.
+        headers: dict[str, str] = {"correlation_id": current_correlation_id()}
+        traceparent = traceparent_var.get()
+        if traceparent:
+            headers["traceparent"] = traceparent
         self.events.extend(events)
+        self.trace_headers.extend(headers for _ in events)
+
+    def discard_events_after(self, count: int) -> None:
+        """Forget events emitted after the first ``count`` (a savepoint that rolled back took their cause)."""
+        del self.events[count:]
+        del self.trace_headers[count:]
 
     async def commit(self) -> None:
         raise NotImplementedError
@@ -67,7 +80,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         return self._session
 
     async def __aenter__(self) -> Self:
-        self.events = []
+        self.discard_events_after(0)
         self.committed = False
         self._session = self._session_factory()
         await self._session.begin()
@@ -84,10 +97,6 @@ class SqlUnitOfWork(AbstractUnitOfWork):
                 self._session = None
 
     def outbox_rows(self) -> list[dict[str, Any]]:
-        headers: dict[str, str] = {"correlation_id": current_correlation_id()}
-        traceparent = traceparent_var.get()
-        if traceparent:
-            headers["traceparent"] = traceparent
         return [
             {
                 "event_id": e.id,
@@ -99,7 +108,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
                 "headers": headers,
                 "occurred_at": e.time,
             }
-            for e in self.events
+            for e, headers in zip(self.events, self.trace_headers, strict=True)
         ]
 
     async def commit(self) -> None:
@@ -109,9 +118,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             await session.execute(sa.select(sa.func.pg_notify(self.messaging.notify_channel, "")))
         await session.commit()
         self.committed = True
-        self.events = []
+        self.discard_events_after(0)
 
     async def rollback(self) -> None:
         if self._session is not None:
             await self._session.rollback()
-        self.events = []
+        self.discard_events_after(0)

@@ -107,8 +107,7 @@ class EventConsumer:
                 if not self.ready.is_set() and consumer.assignment():
                     self.ready.set()
                 for tp, records in batch.items():
-                    for record in records:
-                        await self.process(record, producer)
+                    await self.process_batch(records, producer)
                     # After every record of the batch is durably handled (or dead-lettered).
                     await self.before_offset_commit(tp, records)
                     await consumer.commit({tp: records[-1].offset + 1})
@@ -122,9 +121,42 @@ class EventConsumer:
     async def before_offset_commit(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> None:
         """Between the database commit and the offset commit: the crash window tests simulate a kill in."""
 
+    async def process_batch(self, records: list[ConsumerRecord[Any, Any]], producer: AIOKafkaProducer) -> None:
+        """Handle a partition's records: in chunks of one transaction each, one by one if a chunk fails.
+
+        One commit per chunk instead of per record is what makes the inbox fast; a handler error anywhere
+        in a chunk rolls the chunk back and replays it record by record, so retries and dead-lettering
+        stay per record and one bad message never takes good ones down with it.
+        """
+        pending: list[tuple[ConsumerRecord[Any, Any], ReceivedEvent, Handler]] = []
+        for record in records:
+            decoded = await self._decode(record, producer)
+            if decoded is not None:
+                pending.append((record, *decoded))
+        size = max(1, self.settings.consumer_batch_size)
+        for i in range(0, len(pending), size):
+            chunk = pending[i : i + size]
+            try:
+                handled, duplicates = await self._handle_chunk(chunk)
+            except Exception as exc:
+                log.info("consumer.chunk_fallback", group=self.group_id, size=len(chunk), error=repr(exc)[:200])
+                for record, event, handler in chunk:
+                    await self._process_decoded(record, event, handler, producer)
+                continue
+            self.stats.handled += handled
+            self.stats.duplicates += duplicates
+
     async def process(self, record: ConsumerRecord[Any, Any], producer: AIOKafkaProducer) -> str:
         """Handle one record; returns what happened: handled | duplicate | ignored | dead_lettered."""
-        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        decoded = await self._decode(record, producer)
+        if decoded is None:
+            return "skipped"
+        return await self._process_decoded(record, *decoded, producer)
+
+    async def _decode(
+        self, record: ConsumerRecord[Any, Any], producer: AIOKafkaProducer
+    ) -> tuple[ReceivedEvent, Handler] | None:
+        """The event and its handler; None when the record was dead-lettered or is of a type we ignore."""
         try:
             event = decode(
                 key=record.key,
@@ -135,16 +167,41 @@ class EventConsumer:
                 offset=record.offset,
             )
         except EnvelopeError as exc:
-            log.error("consumer.poison", group=self.group_id, error=str(exc), **where)
+            log.error(
+                "consumer.poison",
+                group=self.group_id,
+                error=str(exc),
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            )
             await self._dead_letter(record, producer, exc)
-            return "dead_lettered"
+            return None
         handler = self.handlers.get(event.type)
         if handler is None:
-            self.stats.ignored += 1
-            return "ignored"  # other event types on the topic; consumers ignore what they don't need
+            self.stats.ignored += 1  # other event types on the topic; consumers ignore what they don't need
+            return None
+        return event, handler
+
+    def _bind_context(self, event: ReceivedEvent) -> None:
         correlation_id_var.set(event.correlation_id or new_correlation_id())
         traceparent_var.set(event.traceparent)
-        where |= {"event_id": str(event.id), "event_type": event.type}
+
+    async def _process_decoded(
+        self,
+        record: ConsumerRecord[Any, Any],
+        event: ReceivedEvent,
+        handler: Handler,
+        producer: AIOKafkaProducer,
+    ) -> str:
+        self._bind_context(event)
+        where = {
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "event_id": str(event.id),
+            "event_type": event.type,
+        }
         attempt = 0
         while True:
             attempt += 1
@@ -171,21 +228,51 @@ class EventConsumer:
                 self.stats.handled += 1
             return outcome
 
+    def _inbox_rows(self, events: list[ReceivedEvent]) -> list[dict[str, Any]]:
+        return [
+            {
+                "consumer_group": self.group_id,
+                "event_id": e.id,
+                "event_type": e.type,
+                "topic": e.topic,
+                "partition": e.partition,
+                "offset": e.offset,
+            }
+            for e in events
+        ]
+
+    async def _handle_chunk(
+        self, chunk: list[tuple[ConsumerRecord[Any, Any], ReceivedEvent, Handler]]
+    ) -> tuple[int, int]:
+        """All records of ``chunk`` in one transaction; raises (having rolled back) if any handler fails."""
+        async with self.uow_factory() as uow:
+            inbox = uow.messaging.inbox
+            # Redelivery within one chunk (same id twice) must count once: dedupe before the insert.
+            unique: dict[Any, tuple[ReceivedEvent, Handler]] = {}
+            for _record, event, handler in chunk:
+                unique.setdefault(event.id, (event, handler))
+            fresh = set(
+                (
+                    await uow.session.execute(
+                        pg_insert(inbox)
+                        .values(self._inbox_rows([e for e, _ in unique.values()]))
+                        .on_conflict_do_nothing()
+                        .returning(inbox.c.event_id)
+                    )
+                ).scalars()
+            )
+            for event_id, (event, handler) in unique.items():
+                if event_id in fresh:
+                    self._bind_context(event)
+                    await handler(uow, event)
+            await uow.commit()
+            return len(fresh), len(chunk) - len(fresh)
+
     async def _handle_once(self, event: ReceivedEvent, handler: Handler) -> str:
         async with self.uow_factory() as uow:
             inbox = uow.messaging.inbox
             inserted = await uow.session.execute(
-                pg_insert(inbox)
-                .values(
-                    consumer_group=self.group_id,
-                    event_id=event.id,
-                    event_type=event.type,
-                    topic=event.topic,
-                    partition=event.partition,
-                    offset=event.offset,
-                )
-                .on_conflict_do_nothing()
-                .returning(inbox.c.event_id)
+                pg_insert(inbox).values(self._inbox_rows([event])).on_conflict_do_nothing().returning(inbox.c.event_id)
             )
             if inserted.first() is None:
                 return "duplicate"

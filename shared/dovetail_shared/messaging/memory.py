@@ -14,7 +14,6 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     def __init__(self, **repositories: Any) -> None:
         super().__init__()
-        self.events: list[DomainEvent] = []
         self.published: list[DomainEvent] = []
         self.commits = 0
         for name, repo in repositories.items():
@@ -22,12 +21,12 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     async def commit(self) -> None:
         self.published.extend(self.events)
-        self.events = []
+        self.discard_events_after(0)
         self.commits += 1
         self.committed = True
 
     async def rollback(self) -> None:
-        self.events = []
+        self.discard_events_after(0)
 
 
 class InMemoryBus:

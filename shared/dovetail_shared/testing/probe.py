@@ -29,6 +29,8 @@ effects = sa.Table(
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("event_id", sa.Uuid, nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
+    # Database clock at handling time: commit-to-handled latency is read off it in the benchmark.
+    sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("clock_timestamp()")),
     schema=SCHEMA,
 )
 
