@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
-
 from dovetail_shared.events.base import topic_for
 from dovetail_shared.logging import configure_logging
 from dovetail_shared.messaging.envelope import encode
