@@ -30,7 +30,20 @@ from consortia.domain.organization import (
     OrganizationKind,
     VerificationStatus,
 )
-from consortia.domain.policy import active_role, is_active_member, is_lead
+from consortia.domain.policy import (
+    active_role,
+    can_manage,
+    can_record_for,
+    can_remove,
+    can_resubmit,
+    can_see_request,
+    can_view_ledger,
+    can_view_organization,
+    is_active_member,
+    is_admin_of,
+    is_insider,
+    is_lead,
+)
 
 __all__ = [
     "DEFAULT_CURRENCY",
@@ -55,7 +68,16 @@ __all__ = [
     "VerificationStatus",
     "active_role",
     "allocate",
+    "can_manage",
+    "can_record_for",
+    "can_remove",
+    "can_resubmit",
+    "can_see_request",
+    "can_view_ledger",
+    "can_view_organization",
     "is_active_member",
+    "is_admin_of",
+    "is_insider",
     "is_lead",
     "ledger_totals",
     "minor_unit_exponent",

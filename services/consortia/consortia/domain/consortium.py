@@ -375,6 +375,7 @@ class Consortium(Aggregate):
         *,
         currency: str = money.DEFAULT_CURRENCY,
         contribution_id: uuid.UUID | None = None,
+        recorded_by_organization_id: uuid.UUID | None = None,
     ) -> tuple[Contribution, list[DomainEvent]]:
         self._require_not_dissolved("record a contribution to")
         if not self.is_active_member(organization_id):
@@ -390,6 +391,7 @@ class Consortium(Aggregate):
             today=today,
             currency=currency,
             contribution_id=contribution_id,
+            recorded_by_organization_id=recorded_by_organization_id,
         )
         self.touch()
         recorded = ContributionRecorded(

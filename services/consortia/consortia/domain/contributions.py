@@ -44,6 +44,8 @@ class Contribution(Aggregate):
     valuation: Decimal
     currency: str = DEFAULT_CURRENCY
     contributed_on: date
+    # Who wrote the line: the member itself, or the lead on its behalf (the ledger is evidence for money).
+    recorded_by_organization_id: uuid.UUID | None = None
 
     @classmethod
     def create(
@@ -59,6 +61,7 @@ class Contribution(Aggregate):
         today: date,
         currency: str = DEFAULT_CURRENCY,
         contribution_id: uuid.UUID | None = None,
+        recorded_by_organization_id: uuid.UUID | None = None,
     ) -> Contribution:
         """Checks the line itself (not membership) and reports every broken rule at once.
 
@@ -98,6 +101,7 @@ class Contribution(Aggregate):
             valuation=valuation,
             currency=code,
             contributed_on=contributed_on,
+            recorded_by_organization_id=recorded_by_organization_id,
         )
 
 

@@ -62,6 +62,9 @@ class Organization(Aggregate):
     verification_status: VerificationStatus = VerificationStatus.PENDING
     rejection_reason: str | None = None
     verified_at: datetime | None = None
+    # The subject of the user who registered it: until their identity provider puts the new organisation
+    # in their token, this is how they follow (and resubmit) their own application.
+    registered_by: str | None = None
 
     @classmethod
     def register(
@@ -73,6 +76,7 @@ class Organization(Aggregate):
         registration_number: str,
         size: EnterpriseSize | None = None,
         name_zh: str | None = None,
+        registered_by: str | None = None,
     ) -> tuple[Organization, list[DomainEvent]]:
         """A new, pending organisation. Reports every broken rule at once so a form can show them all."""
         kind = OrganizationKind(kind)
@@ -96,6 +100,7 @@ class Organization(Aggregate):
             size=size,
             region=region.strip(),
             registration_number=registration_number.strip(),
+            registered_by=registered_by,
         )
         event = OrganizationRegistered(
             organization_id=org.id,

@@ -1,11 +1,21 @@
-"""Pure predicates about who holds which place in a consortium, for the service's authorization checks."""
+"""Who holds which place in a consortium, and who may do what: pure predicates the service enforces."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 
-from consortia.domain.consortium import Membership, MembershipRole
+from dovetail_shared.principal import Principal, Role
+
+from consortia.domain.consortium import Consortium, ConsortiumStatus, JoinRequest, Membership, MembershipRole
+from consortia.domain.organization import Organization
+
+# An organisation's admins act for it: a college's admins, a firm's admins. Research institutes,
+# government bodies and associations have no role of their own in the token, so either admin role counts.
+ADMIN_ROLES = (Role.COLLEGE_ADMIN, Role.FIRM_ADMIN)
+# Staff of a member organisation see its consortium's books; learners (who may carry their college's
+# organisation in their token) do not.
+STAFF_ROLES = (Role.COLLEGE_ADMIN, Role.TEACHER, Role.FIRM_ADMIN, Role.RECRUITER, Role.MENTOR)
 
 
 def active_role(memberships: Iterable[Membership], org_id: uuid.UUID | None) -> MembershipRole | None:
@@ -25,3 +35,65 @@ def is_active_member(memberships: Iterable[Membership], org_id: uuid.UUID | None
 def is_lead(memberships: Iterable[Membership], org_id: uuid.UUID | None) -> bool:
     """The lead decides join requests, roles, the benefit rule, distributions and dissolution."""
     return active_role(memberships, org_id) == MembershipRole.LEAD
+
+
+# --------------------------------------------------------------------------------------- the caller
+
+
+def is_admin_of(p: Principal, org_id: uuid.UUID | None) -> bool:
+    return p.acts_for(org_id, *ADMIN_ROLES)
+
+
+def can_manage(p: Principal, c: Consortium) -> bool:
+    """The lead's admins manage membership, roles, the benefit rule, distributions and dissolution.
+
+    Judged by ``lead_organization_id`` rather than by an open membership, so the lead of a dissolved
+    consortium is told "dissolved" (409) rather than "forbidden" (403). Operators vet organisations;
+    they do not run consortia.
+    """
+    return is_admin_of(p, c.lead_organization_id)
+
+
+def is_insider(p: Principal, c: Consortium) -> bool:
+    """Staff of an active member; after dissolution, staff of the members it had when it ended."""
+    if p.org is None or not p.has(*STAFF_ROLES):
+        return False
+    if c.is_active_member(p.org):
+        return True
+    return c.status == ConsortiumStatus.DISSOLVED and any(
+        m.organization_id == p.org and m.left_on == c.dissolved_on for m in c.memberships
+    )
+
+
+def can_view_ledger(p: Principal, c: Consortium) -> bool:
+    """Contributions, totals, distributions and the benefit rule: members' staff and operators."""
+    return p.is_operator or is_insider(p, c)
+
+
+def can_see_request(p: Principal, c: Consortium, request: JoinRequest) -> bool:
+    """Insiders see every request; an applicant sees its own."""
+    return can_view_ledger(p, c) or p.org == request.organization_id
+
+
+def can_record_for(p: Principal, c: Consortium, org_id: uuid.UUID) -> bool:
+    """A member's admins record its own contributions; the lead's admins may record for any member."""
+    return is_admin_of(p, org_id) or can_manage(p, c)
+
+
+def can_remove(p: Principal, c: Consortium, org_id: uuid.UUID) -> bool:
+    """A member's admins take it out (leaving); the lead's admins may remove any other member."""
+    return is_admin_of(p, org_id) or can_manage(p, c)
+
+
+def can_view_organization(p: Principal | None, org: Organization) -> bool:
+    """Verified organisations are public; pending and rejected ones only to operators, the organisation
+    itself and whoever registered it (an unvetted name must not look endorsed by the platform)."""
+    if org.is_verified:
+        return True
+    if p is None:
+        return False
+    return p.is_operator or p.org == org.id or (org.registered_by is not None and org.registered_by == p.sub)
+
+
+def can_resubmit(p: Principal, org: Organization) -> bool:
+    return p.is_operator or is_admin_of(p, org.id) or (org.registered_by is not None and org.registered_by == p.sub)

@@ -1,0 +1,5 @@
+"""``python -m consortia <role>``."""
+
+from consortia.main import cli
+
+cli()

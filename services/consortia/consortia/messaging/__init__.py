@@ -1,0 +1,1 @@
+"""Kafka side of consortia: the topics it publishes (it consumes none)."""

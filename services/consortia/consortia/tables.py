@@ -1,0 +1,123 @@
+"""Tables of the consortia schema: organisations, consortia (members inline as JSONB), the ledger, messaging."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from dovetail_shared.db import MessagingTables
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlmodel import Field, SQLModel
+
+SCHEMA = "consortia"
+metadata = SQLModel.metadata
+# Registration numbers are compared case-insensitively: "91320500ma1…" must not pass as a new firm.
+REGISTRATION_NUMBER_INDEX = "uq_consortia_organizations_registration_number"
+
+
+class OrganizationRow(SQLModel, table=True):
+    __tablename__ = "organizations"
+    __table_args__ = (
+        sa.Index(REGISTRATION_NUMBER_INDEX, sa.text("upper(registration_number)"), unique=True),
+        sa.Index("ix_consortia_organizations_status", "verification_status"),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(nullable=False)
+    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    name: str = Field(nullable=False)
+    name_zh: str | None = None
+    kind: str = Field(nullable=False)
+    size: str | None = None
+    region: str = Field(nullable=False)
+    registration_number: str = Field(nullable=False)
+    verification_status: str = Field(nullable=False)
+    rejection_reason: str | None = None
+    verified_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    registered_by: str | None = None
+
+
+class ConsortiumRow(SQLModel, table=True):
+    """A consortium with its memberships, join requests and benefit rule: one row, one optimistic version."""
+
+    __tablename__ = "consortia"
+    __table_args__ = (
+        sa.Index("ix_consortia_consortia_members", "member_organization_ids", postgresql_using="gin"),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(nullable=False)
+    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    name: str = Field(nullable=False)
+    name_zh: str | None = None
+    kind: str = Field(nullable=False)
+    charter: str = Field(nullable=False)
+    lead_organization_id: uuid.UUID = Field(nullable=False, index=True)
+    status: str = Field(nullable=False)
+    benefit_rule: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(JSONB(none_as_null=True)))
+    memberships: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
+    join_requests: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
+    activated_on: date | None = None
+    dissolved_on: date | None = None
+    # Denormalised from ``memberships`` so "the consortia this organisation is in" is an indexed query.
+    member_organization_ids: list[uuid.UUID] = Field(
+        default_factory=list, sa_column=sa.Column(ARRAY(UUID(as_uuid=True)), nullable=False)
+    )
+
+
+class ContributionRow(SQLModel, table=True):
+    """One line of a consortium's contribution ledger (append-only)."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        sa.Index("ix_consortia_contributions_ledger", "consortium_id", "contributed_on"),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(nullable=False)
+    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    consortium_id: uuid.UUID = Field(nullable=False)
+    organization_id: uuid.UUID = Field(nullable=False)
+    kind: str = Field(nullable=False)
+    # Unconstrained numeric: exact decimals, as entered (the domain checks the currency's minor unit).
+    quantity: Decimal = Field(sa_type=sa.Numeric, nullable=False)
+    unit: str = Field(nullable=False)
+    valuation: Decimal = Field(sa_type=sa.Numeric, nullable=False)
+    currency: str = Field(nullable=False)
+    contributed_on: date = Field(nullable=False)
+    recorded_by_organization_id: uuid.UUID | None = None
+
+
+class DistributionRow(SQLModel, table=True):
+    __tablename__ = "distributions"
+    __table_args__ = (
+        sa.Index("ix_consortia_distributions_consortium", "consortium_id", "created_at"),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(nullable=False)
+    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    consortium_id: uuid.UUID = Field(nullable=False)
+    amount: Decimal = Field(sa_type=sa.Numeric, nullable=False)
+    currency: str = Field(nullable=False)
+    rule_kind: str = Field(nullable=False)
+    allocations: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
+    distributed_on: date = Field(nullable=False)
+
+
+organizations_table: sa.Table = OrganizationRow.__table__  # type: ignore[attr-defined]
+consortia_table: sa.Table = ConsortiumRow.__table__  # type: ignore[attr-defined]
+contributions_table: sa.Table = ContributionRow.__table__  # type: ignore[attr-defined]
+distributions_table: sa.Table = DistributionRow.__table__  # type: ignore[attr-defined]
+messaging = MessagingTables(metadata, SCHEMA)
