@@ -121,7 +121,7 @@ class ConsortiumRepository(AggregateRepository[Consortium]):
         t = self.table
         where: list[sa.ColumnElement[bool]] = []
         if organization_id is not None:
-            where.append(t.c.member_organization_ids.any(organization_id))
+            where.append(t.c.member_organization_ids.contains([organization_id]))  # @> uses the GIN index
         if status is not None:
             where.append(t.c.status == status.value)
         if kind is not None:
