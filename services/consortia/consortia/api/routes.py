@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
+from dovetail_shared.errors import NotFound
 from dovetail_shared.http.deps import (
     CurrentPrincipal,
     ExpectedVersion,
@@ -214,6 +215,15 @@ async def list_join_requests(consortium_id: uuid.UUID, uow: UoW, p: CurrentPrinc
     return Page[JoinRequestPublic](
         items=[JoinRequestPublic.of(r) for r in window], total=len(visible), limit=paging.limit, offset=paging.offset
     )
+
+
+@consortia.get("/consortia/{consortium_id}/join-requests/{request_id}", response_model=JoinRequestPublic)
+async def get_join_request(consortium_id: uuid.UUID, request_id: uuid.UUID, uow: UoW, p: CurrentPrincipal) -> Any:
+    c = await service.get_consortium(uow, consortium_id)
+    request = next((r for r in c.join_requests if r.id == request_id), None)
+    if request is None or not can_see_request(p, c, request):
+        raise NotFound(f"join request {request_id} not found in consortium {consortium_id}")
+    return JoinRequestPublic.of(request)
 
 
 @consortia.post("/consortia/{consortium_id}/join-requests/{request_id}/approve", response_model=ConsortiumPublic)

@@ -186,11 +186,9 @@ class Api:
 
     async def admit(self, c: Json, lead: Org, org: Org, role: str = "member") -> Json:
         """Join request by ``org``, approved by ``lead``; returns the consortium after approval."""
-        asked = (await self.ask(c, org, role)).json()
-        request = next(r for r in asked["join_requests"] if r["organization_id"] == str(org.id))
-        r = await self.client.post(
-            f"/consortia/{c['id']}/join-requests/{request['id']}/approve", headers=lead.admin_if(asked["version"])
-        )
+        response = await self.ask(c, org, role)
+        asked = response.json()
+        r = await self.client.post(f"{response.headers['Location']}/approve", headers=lead.admin_if(asked["version"]))
         assert r.status_code == 200, r.text
         out: Json = r.json()
         return out

@@ -436,3 +436,18 @@ async def test_unknown_consortium_is_404(api: Api) -> None:
     org: Org = await api.org()
     r = await api.client.post(f"/consortia/{uuid.uuid4()}/join-requests", json={}, headers=org.admin)
     api.problem(r, 404, "not-found")
+
+
+async def test_a_join_request_is_visible_to_its_applicant_and_the_insiders_only(api: Api) -> None:
+    c, college, firm = await api.active()
+    applicant = await api.org()
+    r = await api.ask(c, applicant, "observer")
+    location = r.headers["Location"]
+    for headers in (applicant.admin, college.admin, firm.admin):
+        got = await api.client.get(location, headers=headers)
+        assert got.status_code == 200, got.text
+        assert (got.json()["organization_id"], got.json()["requested_role"]) == (str(applicant.id), "observer")
+    r = await api.client.get(location, headers=(await api.org()).admin)
+    api.problem(r, 404, "not-found")
+    listed = await api.client.get(f"/consortia/{c['id']}/join-requests", headers=applicant.admin)
+    assert [x["organization_id"] for x in listed.json()["items"]] == [str(applicant.id)]
