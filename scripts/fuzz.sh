@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Fuzz every running Dovetail service's OpenAPI with schemathesis; exits non-zero on any 5xx response.
+#
+#   bash scripts/fuzz.sh                 # every service that answers on its port (start them: make run)
+#   bash scripts/fuzz.sh curricula       # only the services named
+#
+# Loopback only: the target is always http://127.0.0.1:<port>, never a configurable host, because a fuzzer
+# writes garbage through every endpoint. Requests carry a dev token (college_admin + operator) minted with
+# the service's own settings, so most paths get past authentication into the business rules.
+#
+# Bounds and knobs (environment):
+#   FUZZ_MAX_EXAMPLES  test cases per operation (30)
+#   FUZZ_TIMEOUT_S     wall clock per service, in seconds (600)
+#   FUZZ_PHASES        examples,coverage,fuzzing,stateful (stateful: sequences of calls)
+#   FUZZ_SEED          random unless set; printed, so a run can be repeated
+#   FUZZ_WORKERS       1 (schemathesis 4.32 with hypothesis 6.170 may hit an internal "AST constructor recursion
+#                      depth mismatch" error when generating in parallel threads)
+#   FUZZ_ALLOW_X00     true: NUL characters in strings are fair game, as for any client; false hides that class
+#                      of bug to look for others behind it
+# Reports (JUnit, HAR of every request, a pytest reproducer of failures) go to .local/fuzz/<service>/.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="$ROOT/.venv/bin/python"
+ST="$ROOT/.venv/bin/schemathesis"
+OUT="${DOVETAIL_STATE_DIR:-$ROOT/.local}/fuzz"
+# name:port — each service's default http_port (as in scripts/platform.sh).
+ALL=("curricula:8101" "consortia:8102")
+
+MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-30}"
+TIMEOUT_S="${FUZZ_TIMEOUT_S:-600}"
+PHASES="${FUZZ_PHASES:-examples,coverage,fuzzing,stateful}"
+WORKERS="${FUZZ_WORKERS:-1}"
+SEED="${FUZZ_SEED:-$RANDOM$RANDOM}"
+ALLOW_X00="${FUZZ_ALLOW_X00:-true}"
+
+[[ -x "$ST" ]] || { echo "schemathesis is not installed in .venv: run make bootstrap" >&2; exit 2; }
+
+wanted=("$@")
+selected=()
+for entry in "${ALL[@]}"; do
+  name=${entry%%:*}
+  if [[ ${#wanted[@]} -eq 0 ]] || printf '%s\n' "${wanted[@]}" | grep -qx "$name"; then selected+=("$entry"); fi
+done
+[[ ${#selected[@]} -gt 0 ]] || { echo "no such service: ${wanted[*]} (known: ${ALL[*]%%:*})" >&2; exit 2; }
+
+token_for() {
+  # The service's own settings (its CURRICULA_*/DOVETAIL_* environment) decide secret, issuer and audience.
+  "$PY" - "$1" <<'EOF'
+import importlib, sys, uuid
+from dovetail_shared.auth import issue_token
+spec = importlib.import_module(f"{sys.argv[1]}.main").SPEC
+print(issue_token(spec.settings_factory(), sub="fuzzer", org=uuid.uuid4(), roles=["college_admin", "operator"]))
+EOF
+}
+
+ran=0
+failed=()
+for entry in "${selected[@]}"; do
+  name=${entry%%:*}; port=${entry##*:}
+  base="http://127.0.0.1:$port"
+  if ! curl -fs -o /dev/null --max-time 5 "$base/openapi.json"; then
+    echo "[$name] not answering on $base: skipped (start the platform with: make run)"
+    continue
+  fi
+  token="$(token_for "$name")" || { echo "[$name] could not mint a token" >&2; failed+=("$name"); continue; }
+  mkdir -p "$OUT/$name"
+  echo "[$name] fuzzing $base/openapi.json (phases $PHASES, max $MAX_EXAMPLES examples/operation, seed $SEED, ≤${TIMEOUT_S}s)"
+  rc=0
+  # From inside the report folder: schemathesis keeps its crash cache (.schemathesis/) in the working directory.
+  (cd "$OUT/$name" && timeout --signal=INT --kill-after=30 "$TIMEOUT_S" "$ST" run "$base/openapi.json" \
+    --url "$base" \
+    --header "Authorization: Bearer $token" \
+    --checks not_a_server_error \
+    --phases "$PHASES" \
+    --max-examples "$MAX_EXAMPLES" \
+    --seed "$SEED" \
+    --workers "$WORKERS" \
+    --request-timeout 10 \
+    --generation-allow-x00 "$ALLOW_X00" \
+    --generation-database "$OUT/$name/examples.db" \
+    --report junit,har,pytest \
+    --report-dir "$OUT/$name" \
+    --no-color) || rc=$?
+  ran=$((ran + 1))
+  if [[ $rc -eq 124 || $rc -eq 130 ]]; then
+    echo "[$name] stopped by the ${TIMEOUT_S}s wall-clock bound before finishing" >&2
+    failed+=("$name")
+  elif [[ $rc -ne 0 ]]; then
+    echo "[$name] schemathesis found failures or errors (exit $rc): reports in $OUT/$name, server log in .local/logs/$name.log" >&2
+    failed+=("$name")
+  else
+    echo "[$name] no server errors"
+  fi
+done
+
+if [[ $ran -eq 0 ]]; then
+  echo "no service was running: start the platform first (make run)" >&2
+  exit 2
+fi
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "fuzzing failed for: ${failed[*]}" >&2
+  exit 1
+fi
+echo "fuzzing passed: no 5xx from $ran service(s)"
