@@ -1,0 +1,227 @@
+"""Load demo data through the services' REST APIs, as users would: organisations vetted, a consortium,
+contributions and a benefit distribution, and a co-designed curriculum published. Safe to run twice."""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+import uuid
+from datetime import date
+from typing import Any
+
+import httpx
+from curricula.config import get_settings as curricula_settings
+from dovetail_shared.auth import issue_token
+from dovetail_shared.taxonomy import taxonomy_dir
+
+CURRICULA = "http://127.0.0.1:8101"
+CONSORTIA = "http://127.0.0.1:8102"
+OCCUPATION_LABEL = "mechatronics assembler"
+SETTINGS = curricula_settings()
+
+
+def bearer(roles: list[str], org: str | None, sub: str) -> dict[str, str]:
+    token = issue_token(SETTINGS, sub=sub, org=uuid.UUID(org) if org else None, roles=roles)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def call(client: httpx.Client, method: str, url: str, headers: dict[str, str], **kw: Any) -> dict[str, Any]:
+    r = client.request(method, url, headers=headers, **kw)
+    if r.status_code >= 400:
+        raise SystemExit(f"demo data: {method} {url} → {r.status_code} {r.text[:500]}")
+    return r.json()  # type: ignore[no-any-return]
+
+
+OPERATOR = bearer(["operator"], None, "demo-operator")
+ORGS = [
+    {
+        "name": "Shenzhen Vocational College of Technology",
+        "name_zh": "深圳职业技术学院",
+        "kind": "college",
+        "region": "CN-GD-Shenzhen",
+        "registration_number": "DEMO-COLLEGE-001",
+    },
+    {
+        "name": "Pearl River Robotics Ltd",
+        "name_zh": "珠江机器人有限公司",
+        "kind": "enterprise",
+        "size": "large",
+        "region": "CN-GD-Shenzhen",
+        "registration_number": "DEMO-FIRM-001",
+    },
+    {
+        "name": "Bao'an Precision Parts",
+        "kind": "enterprise",
+        "size": "sme",
+        "region": "CN-GD-Shenzhen",
+        "registration_number": "DEMO-FIRM-002",
+    },
+]
+
+
+def organisations(client: httpx.Client) -> list[dict[str, Any]]:
+    existing = call(client, "GET", f"{CONSORTIA}/organizations", OPERATOR, params={"limit": 200})["items"]
+    by_number = {o["registration_number"]: o for o in existing}
+    out = []
+    for spec in ORGS:
+        org = by_number.get(spec["registration_number"]) or call(
+            client, "POST", f"{CONSORTIA}/organizations", OPERATOR, json=spec
+        )
+        if org["verification_status"] == "pending":
+            org = call(client, "POST", f"{CONSORTIA}/organizations/{org['id']}/verify", OPERATOR)
+        out.append(org)
+    return out
+
+
+def consortium(client: httpx.Client, college: dict[str, Any], firms: list[dict[str, Any]]) -> dict[str, Any]:
+    lead = bearer(["college_admin"], college["id"], "demo-college-admin")
+    mine = call(client, "GET", f"{CONSORTIA}/consortia", lead, params={"limit": 200})["items"]
+    found = next((c for c in mine if c["name"] == "Shenzhen Intelligent Manufacturing Alliance"), None)
+    if found:
+        return found
+    c = call(
+        client,
+        "POST",
+        f"{CONSORTIA}/consortia",
+        lead,
+        json={
+            "name": "Shenzhen Intelligent Manufacturing Alliance",
+            "name_zh": "深圳智能制造产教联合体",
+            "kind": "city_consortium",
+            "charter": "Co-develop mechatronics talent for the city's manufacturers.",
+        },
+    )
+    for firm in firms:
+        admin = bearer(["firm_admin"], firm["id"], f"demo-admin-{firm['registration_number']}")
+        c = call(
+            client, "POST", f"{CONSORTIA}/consortia/{c['id']}/join-requests", admin, json={"requested_role": "core"}
+        )
+        request = next(
+            r
+            for r in call(client, "GET", f"{CONSORTIA}/consortia/{c['id']}/join-requests", lead)["items"]
+            if r["organization_id"] == firm["id"] and r["status"] == "pending"
+        )
+        c = call(client, "POST", f"{CONSORTIA}/consortia/{c['id']}/join-requests/{request['id']}/approve", lead)
+    today = date.today().isoformat()
+    for org, kind, qty, unit, value in [
+        (firms[0], "equipment_hours", "120", "hours", "36000.00"),
+        (firms[1], "mentor_hours", "80", "hours", "12000.00"),
+        (college, "placements", "30", "placements", "15000.00"),
+    ]:
+        call(
+            client,
+            "POST",
+            f"{CONSORTIA}/consortia/{c['id']}/contributions",
+            lead,
+            json={
+                "organization_id": org["id"],
+                "kind": kind,
+                "quantity": qty,
+                "unit": unit,
+                "valuation": value,
+                "currency": "CNY",
+                "contributed_on": today,
+            },
+        )
+    c = call(
+        client,
+        "PUT",
+        f"{CONSORTIA}/consortia/{c['id']}/benefit-rule",
+        lead,
+        json={
+            "kind": "contribution_weighted",
+            "period_from": f"{date.today().year}-01-01",
+            "period_to": today,
+        },
+    )
+    call(client, "POST", f"{CONSORTIA}/consortia/{c['id']}/distributions", lead, json={"amount": "10000.00"})
+    return c
+
+
+def taxonomy_picks() -> tuple[str, list[str]]:
+    directory = taxonomy_dir()
+    with open(directory / "occupations.csv", newline="") as f:
+        occupation = next(r["id"] for r in csv.DictReader(f) if r["label"] == OCCUPATION_LABEL)
+    with open(directory / "occupation_skills.csv", newline="") as f:
+        skills = [
+            r["skill_id"]
+            for r in csv.DictReader(f)
+            if r["occupation_id"] == occupation and r["relation"] == "essential"
+        ]
+    return occupation, skills[:6]
+
+
+def curriculum(client: httpx.Client, college: dict[str, Any], firm: dict[str, Any]) -> dict[str, Any]:
+    admin = bearer(["college_admin"], college["id"], "demo-college-admin")
+    firm_admin = bearer(["firm_admin"], firm["id"], f"demo-admin-{firm['registration_number']}")
+    existing = call(client, "GET", f"{CURRICULA}/curricula", admin, params={"college_id": college["id"]})["items"]
+    if existing:
+        return existing[0]
+    occupation, skills = taxonomy_picks()
+    body = {
+        "title": "Mechatronics assembly (order class)",
+        "title_zh": "机电一体化装配（订单班）",
+        "target_occupation": occupation,
+        "level": "higher_vocational",
+        "co_author_ids": [firm["id"]],
+    }
+    # Curricula learns that the firm is verified from consortia's events: wait for its projection.
+    deadline = time.monotonic() + 60
+    while True:
+        r = client.post(f"{CURRICULA}/curricula", headers=admin, json=body)
+        if r.status_code == 201 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    if r.status_code != 201:
+        raise SystemExit(f"demo data: creating the curriculum failed: {r.status_code} {r.text[:500]}")
+    c = r.json()
+    modules = [
+        {
+            "code": f"MA{i + 1}",
+            "title": title,
+            "hours": hours,
+            "outcomes": [
+                {
+                    "description": f"Apply {title.lower()} on the line",
+                    "skills": [{"skill_id": s, "level": 3} for s in group],
+                }
+            ],
+        }
+        for i, (title, hours, group) in enumerate(
+            [
+                ("Reading technical drawings", 48, skills[:2]),
+                ("Assembling mechatronic units", 96, skills[2:4]),
+                ("Testing and quality", 64, skills[4:6]),
+            ]
+        )
+    ]
+    call(client, "PUT", f"{CURRICULA}/curricula/{c['id']}/draft", admin, json={"modules": modules})
+    call(client, "POST", f"{CURRICULA}/curricula/{c['id']}/draft/submit", admin)
+    call(
+        client,
+        "POST",
+        f"{CURRICULA}/curricula/{c['id']}/draft/reviews",
+        firm_admin,
+        json={"decision": "approve", "comment": "Matches our line's needs."},
+    )
+    return call(client, "POST", f"{CURRICULA}/curricula/{c['id']}/publish", admin)
+
+
+def main() -> None:
+    with httpx.Client(timeout=30) as client:
+        college, *firms = organisations(client)
+        c = consortium(client, college, firms)
+        cur = curriculum(client, college, firms[0])
+    print("Demo data loaded:")
+    print(f"  organisations: {college['name']} (college), " + ", ".join(f["name"] for f in firms))
+    print(f"  consortium:    {c['name']} ({CONSORTIA}/consortia/{c['id']})")
+    print(
+        f"  curriculum:    {cur['title']}, published version {cur['published_version_number']} "
+        f"({CURRICULA}/curricula/{cur['id']})"
+    )
+    print("  try:          curl -s " + f"{CURRICULA}/curricula | python3 -m json.tool | head -40")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
