@@ -95,4 +95,4 @@ class ServiceSettings(BaseSettings):
         return self
 
     def with_overrides(self, **values: Any) -> ServiceSettings:
-        return self.model_copy(update=values)
+        return type(self).model_validate({**self.model_dump(), **values})

@@ -49,14 +49,20 @@ class TaxonomyTables:
     async def unknown_skills(self, session: AsyncSession, ids: Iterable[str]) -> set[str]:
         """Ids not in the taxonomy; an empty taxonomy (data not loaded) knows nothing and refuses nothing."""
         wanted = set(ids)
+        unstorable = {i for i in wanted if "\x00" in i}  # cannot be an id, and Postgres refuses to compare it
+        wanted -= unstorable
+        if not wanted and unstorable:
+            return unstorable
         if not wanted or not await self._loaded(session, self.skills):
             return set()
         found = await session.scalars(sa.select(self.skills.c.id).where(self.skills.c.id.in_(wanted)))
-        return wanted - set(found)
+        return (wanted - set(found)) | unstorable
 
     async def unknown_occupation(self, session: AsyncSession, occupation_id: str) -> bool:
         if not await self._loaded(session, self.occupations):
             return False
+        if "\x00" in occupation_id:
+            return True
         stmt = sa.select(self.occupations.c.id).where(self.occupations.c.id == occupation_id)
         return (await session.scalar(stmt)) is None
 

@@ -41,7 +41,7 @@ class CurriculumRepository(AggregateRepository[Curriculum]):
         if principal is None or not principal.is_operator:
             visible = t.c.published_version_number.is_not(None)
             if principal is not None and principal.org is not None:
-                visible = sa.or_(visible, t.c.college_id == principal.org, t.c.co_author_ids.any(principal.org))
+                visible = sa.or_(visible, t.c.college_id == principal.org, principal.org == sa.any_(t.c.co_author_ids))
             where.append(visible)
         if college_id is not None:
             where.append(t.c.college_id == college_id)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from dovetail_shared.http.middleware import CorrelationIdMiddleware
-from dovetail_shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers
+from dovetail_shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_schema_components
 from dovetail_shared.runtime import Runtime, ServiceSpec
 from dovetail_shared.settings import ServiceSettings
 
@@ -53,4 +54,13 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     for router in spec.routers:
         app.include_router(router)
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_schema_components(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

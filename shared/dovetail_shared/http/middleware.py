@@ -33,7 +33,10 @@ class CorrelationIdMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (HEADER, cid.encode())]
+                headers = list(message["headers"])
+                if not any(name.lower() == HEADER for name, _ in headers):
+                    headers.append((HEADER, cid.encode()))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -19,6 +19,7 @@ class Rule(StrEnum):
     UNIQUE = "unique"
     MIN_ITEMS = "min_items"
     ONE_OF = "one_of"
+    STORABLE_TEXT = "storable_text"
     # Who may take part.
     CO_AUTHOR_IS_COLLEGE = "co_author_is_college"
     NOT_CO_AUTHOR = "not_co_author"
@@ -44,6 +45,8 @@ def check_text(out: ViolationCollector, field: str, value: str | None, *, max_le
         out.add(field, Rule.REQUIRED, "must not be empty")
     elif len(value) > max_len:
         out.add(field, Rule.LENGTH, f"must be at most {max_len} characters")
+    elif "\x00" in value:
+        out.add(field, Rule.STORABLE_TEXT, "must not contain NUL characters")
 
 
 def parse_enum(enum: type[E], value: E | str, field: str) -> E:
