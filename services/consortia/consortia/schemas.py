@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from dovetail_shared.principal import Principal
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 
 from consortia.domain import (
     DEFAULT_CURRENCY,
@@ -36,6 +37,17 @@ from consortia.domain import (
 
 TEXT = 2000
 NAME = 200
+# PostgreSQL text cannot hold NUL; refused here with a rule id instead of failing in the driver (a 500).
+NO_NUL = r"^[^\x00]*$"
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("no_nul_character", "must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
 # Generous bounds that only stop absurd numbers (1e999999999 would make exact arithmetic crawl); the
 # domain's rules (positive, minor unit, sum to 100...) are checked by the domain and named there.
 Quantity = Annotated[Decimal, Field(max_digits=24, decimal_places=8)]
@@ -47,16 +59,16 @@ Percent = Annotated[Decimal, Field(max_digits=16, decimal_places=10)]
 
 
 class OrganizationCreate(BaseModel):
-    name: str = Field(max_length=NAME)
-    name_zh: str | None = Field(None, max_length=NAME)
+    name: Text = Field(max_length=NAME)
+    name_zh: Text | None = Field(None, max_length=NAME)
     kind: OrganizationKind
     size: EnterpriseSize | None = Field(None, description="Required for an enterprise, refused otherwise")
-    region: str = Field(max_length=NAME, description="e.g. an administrative division code or name")
-    registration_number: str = Field(max_length=64, description="Unique (case-insensitive) business registration")
+    region: Text = Field(max_length=NAME, description="e.g. an administrative division code or name")
+    registration_number: Text = Field(max_length=64, description="Unique (case-insensitive) business registration")
 
 
 class RejectIn(BaseModel):
-    reason: str = Field(max_length=TEXT)
+    reason: Text = Field(max_length=TEXT)
 
 
 class OrganizationPublic(BaseModel):
@@ -83,10 +95,10 @@ class OrganizationPublic(BaseModel):
 
 
 class ConsortiumCreate(BaseModel):
-    name: str = Field(max_length=NAME)
-    name_zh: str | None = Field(None, max_length=NAME)
+    name: Text = Field(max_length=NAME)
+    name_zh: Text | None = Field(None, max_length=NAME)
     kind: ConsortiumKind
-    charter: str = Field(max_length=20000)
+    charter: Text = Field(max_length=20000)
     lead_organization_id: uuid.UUID | None = Field(None, description="Defaults to the caller's organisation")
 
 
@@ -217,9 +229,9 @@ class ContributionCreate(BaseModel):
     organization_id: uuid.UUID | None = Field(None, description="Defaults to the caller's organisation")
     kind: ContributionKind
     quantity: Quantity
-    unit: str = Field(max_length=40, description="e.g. CNY, hours, placements, datasets")
+    unit: Text = Field(max_length=40, description="e.g. CNY, hours, placements, datasets")
     valuation: Money
-    currency: str = Field(DEFAULT_CURRENCY, max_length=8, description="ISO 4217 code of the valuation")
+    currency: Text = Field(DEFAULT_CURRENCY, max_length=8, description="ISO 4217 code of the valuation")
     contributed_on: date
 
 
@@ -283,7 +295,7 @@ class LedgerPublic(BaseModel):
 
 class DistributionCreate(BaseModel):
     amount: Money
-    currency: str = Field(DEFAULT_CURRENCY, max_length=8)
+    currency: Text = Field(DEFAULT_CURRENCY, max_length=8)
 
 
 class AllocationPublic(BaseModel):

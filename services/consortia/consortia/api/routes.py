@@ -30,6 +30,7 @@ from consortia.domain import (
     can_see_request,
 )
 from consortia.schemas import (
+    NO_NUL,
     BenefitRuleIn,
     ConsortiumCreate,
     ConsortiumPublic,
@@ -89,7 +90,7 @@ async def list_organizations(
     paging: Paging,
     kind: OrganizationKind | None = None,
     verification_status: VerificationStatus | None = None,
-    region: Annotated[str | None, Query(max_length=200)] = None,
+    region: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
 ) -> Any:
     """Verified organisations for everyone; operators see all (filter ``verification_status=pending`` for
     the vetting queue); others also see their own organisation and those they registered."""
