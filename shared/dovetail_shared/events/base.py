@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,6 +11,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 _REGISTRY: dict[str, type[EventPayload]] = {}
+_PART = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
+_TYPE_RE = re.compile(rf"dovetail\.{_PART}\.{_PART}\.{_PART}\.v[1-9][0-9]*")
 
 
 class EventPayload(BaseModel):
@@ -29,8 +32,8 @@ class EventPayload(BaseModel):
         event_type = cls.__dict__.get("event_type")
         if event_type is None:
             return
-        parts = event_type.split(".")
-        if len(parts) != 5 or parts[0] != "dovetail" or not parts[4].startswith("v"):
+        if not _TYPE_RE.fullmatch(event_type):
+            # Dots separate the parts; a multi-word part uses '-' (never '_', never mixed): ADR 0001.
             raise ValueError(f"event type {event_type!r} is not dovetail.<service>.<entity>.<action>.v<N>")
         if event_type in _REGISTRY and _REGISTRY[event_type] is not cls:
             raise ValueError(f"event type {event_type!r} registered twice")

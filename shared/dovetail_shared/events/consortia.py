@@ -126,7 +126,7 @@ class BenefitDistributed(EventPayload):
 class JoinRequested(EventPayload):
     """An organisation asked to join; the lead decides (approval shows up as ``MemberJoined``)."""
 
-    event_type: ClassVar[str] = "dovetail.consortia.join_request.submitted.v1"
+    event_type: ClassVar[str] = "dovetail.consortia.join-request.submitted.v1"
     aggregate: ClassVar[str] = "consortium"
 
     consortium_id: uuid.UUID
@@ -139,7 +139,7 @@ class JoinRequested(EventPayload):
 class JoinRequestRejected(EventPayload):
     """The lead refused a join request, or dissolution closed it (reason ``consortium dissolved``)."""
 
-    event_type: ClassVar[str] = "dovetail.consortia.join_request.rejected.v1"
+    event_type: ClassVar[str] = "dovetail.consortia.join-request.rejected.v1"
     aggregate: ClassVar[str] = "consortium"
 
     consortium_id: uuid.UUID
@@ -152,7 +152,7 @@ class JoinRequestRejected(EventPayload):
 class MemberRoleChanged(EventPayload):
     """A member's role changed (by the lead, or as part of a lead transfer)."""
 
-    event_type: ClassVar[str] = "dovetail.consortia.member.role_changed.v1"
+    event_type: ClassVar[str] = "dovetail.consortia.member.role-changed.v1"
     aggregate: ClassVar[str] = "consortium"
 
     consortium_id: uuid.UUID
@@ -186,7 +186,7 @@ class BenefitRuleSet(EventPayload):
     ``contribution_weighted``. The keys are always present, so the schema has no optional fields.
     """
 
-    event_type: ClassVar[str] = "dovetail.consortia.benefit_rule.set.v1"
+    event_type: ClassVar[str] = "dovetail.consortia.benefit-rule.set.v1"
     aggregate: ClassVar[str] = "consortium"
 
     consortium_id: uuid.UUID

@@ -48,3 +48,15 @@ def test_adding_an_optional_field_is_compatible() -> None:
     new = _schema()
     new["properties"]["note"] = {"type": "string"}
     assert incompatibilities(_schema(), new) == []
+
+
+def test_a_payload_with_a_badly_named_type_is_refused_at_definition() -> None:
+    from typing import ClassVar
+
+    import pytest
+
+    from dovetail_shared.events.base import EventPayload
+
+    for bad in ("dovetail.consortia.join_request.submitted.v1", "consortia.member.joined.v1", "dovetail.a.b.c.v0"):
+        with pytest.raises(ValueError, match="is not dovetail"):
+            type("Bad", (EventPayload,), {"__annotations__": {"event_type": ClassVar[str]}, "event_type": bad})
