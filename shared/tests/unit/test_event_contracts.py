@@ -54,7 +54,6 @@ def test_a_payload_with_a_badly_named_type_is_refused_at_definition() -> None:
     from typing import ClassVar
 
     import pytest
-
     from dovetail_shared.events.base import EventPayload
 
     for bad in ("dovetail.consortia.join_request.submitted.v1", "consortia.member.joined.v1", "dovetail.a.b.c.v0"):
