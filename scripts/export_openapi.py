@@ -3,30 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
-import sys
-from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from dovetail_shared.testing.contracts import ROOT, generate_openapi, openapi_path, render_openapi
+
 SERVICES = ("curricula", "consortia")
-
-
-def render(document: dict[str, Any]) -> str:
-    """The one serialisation both this script and the contract tests use, so a diff means a real change."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def generate(name: str) -> dict[str, Any]:
-    """The service's OpenAPI as its app serves it; building the app opens no connection (lifespan does)."""
-    module = importlib.import_module(f"{name}.main")
-    document: dict[str, Any] = module.create_app().openapi()
-    return document
-
-
-def path_of(name: str) -> Path:
-    return ROOT / "services" / name / "openapi.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,14 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("services", nargs="*", default=list(SERVICES), help="default: every service")
     args = parser.parse_args(argv)
     for name in args.services:
-        try:
-            document = generate(name)
-        except ImportError as exc:
-            # A service still being built has no app yet; the others must not wait for it.
-            print(f"skipped {name}: {name}.main does not import ({exc})", file=sys.stderr)
-            continue
-        path = path_of(name)
-        path.write_text(render(document))
+        path = openapi_path(name)
+        path.write_text(render_openapi(generate_openapi(name)))
         print(path.relative_to(ROOT))
     return 0
 

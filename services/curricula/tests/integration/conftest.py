@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from curricula.main import SPEC
 from curricula.tables import organizations_table, taxonomy
 from dovetail_shared.db import make_engine
-from dovetail_shared.http.problems import MEDIA_TYPE, PROBLEM_BASE
 from dovetail_shared.settings import ServiceSettings
+from dovetail_shared.testing.contracts import assert_problem
 from dovetail_shared.testing.plugin import auth, make_token, migrate_once, service_client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -218,24 +218,7 @@ class Api:
 
     # ---- assertions ---------------------------------------------------------------------------------
 
-    @staticmethod
-    def problem(
-        r: httpx.Response, status: int, slug: str | None = None, *, field: str | None = None, rule: str | None = None
-    ) -> Json:
-        """Assert an RFC 9457 response; with ``field``/``rule`` also that one violation names exactly them."""
-        assert r.status_code == status, r.text
-        assert r.headers["content-type"].split(";")[0] == MEDIA_TYPE, r.headers
-        body: Json = r.json()
-        assert body["status"] == status
-        assert body["title"] and body["detail"]
-        if slug is not None:
-            assert body["type"] == PROBLEM_BASE + slug, body
-        if field is not None or rule is not None:
-            pairs = [(v["field"], v["rule"]) for v in body["violations"]]
-            assert any((field is None or f == field) and (rule is None or ru == rule) for f, ru in pairs), (
-                f"no violation ({field}, {rule}) in {pairs}"
-            )
-        return body
+    problem = staticmethod(assert_problem)
 
 
 def version_of(c: Json, number: int) -> Json:
