@@ -15,12 +15,17 @@ from dovetail_shared.logging import get_logger
 
 log = get_logger(__name__)
 
-# The data sits beside the repository (../shared/data/taxonomy) unless DOVETAIL_TAXONOMY_DIR says otherwise.
+# The full extract sits beside the repository (../shared/data/taxonomy); a small committed sample stands in
+# where it is absent, so the ids are always real ESCO ids. DOVETAIL_TAXONOMY_DIR overrides both.
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "taxonomy"
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "taxonomy-sample"
 
 
 def taxonomy_dir() -> Path:
-    return Path(os.environ.get("DOVETAIL_TAXONOMY_DIR", str(DEFAULT_DIR)))
+    configured = os.environ.get("DOVETAIL_TAXONOMY_DIR")
+    if configured:
+        return Path(configured)
+    return DEFAULT_DIR if (DEFAULT_DIR / "skills.csv").exists() else SAMPLE_DIR
 
 
 class TaxonomyTables:
