@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
 from dovetail_shared.logging import correlation_id_var, get_logger, new_correlation_id, traceparent_var
 from dovetail_shared.messaging.envelope import EnvelopeError, ReceivedEvent, decode
@@ -202,31 +203,37 @@ class EventConsumer:
             "event_id": str(event.id),
             "event_type": event.type,
         }
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                outcome = await self._handle_once(event, handler)
-            except Exception as exc:
-                if is_transient(exc) and attempt < self.settings.consumer_max_retries:
-                    delay = self.settings.consumer_retry_base_s * 2 ** (attempt - 1)
-                    self.stats.retries += 1
-                    log.warning("consumer.retry", group=self.group_id, attempt=attempt, error=repr(exc), **where)
-                    await asyncio.sleep(delay)
-                    continue
-                if is_transient(exc):
-                    # Still failing: rewind (no offset commit) instead of dead-lettering a good message.
-                    log.error("consumer.transient_exhausted", group=self.group_id, error=repr(exc), **where)
-                    raise
-                log.error("consumer.poison", group=self.group_id, error=repr(exc), **where)
-                await self._dead_letter(record, producer, exc)
-                return "dead_lettered"
-            if outcome == "duplicate":
-                self.stats.duplicates += 1
-                log.info("consumer.duplicate", group=self.group_id, **where)
-            else:
-                self.stats.handled += 1
-            return outcome
+
+        def count_retry(state: RetryCallState) -> None:
+            self.stats.retries += 1
+            error = state.outcome.exception() if state.outcome else None
+            log.warning("consumer.retry", group=self.group_id, attempt=state.attempt_number, error=repr(error), **where)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.consumer_max_retries),
+            wait=wait_exponential(multiplier=self.settings.consumer_retry_base_s, max=10),
+            retry=retry_if_exception(is_transient),
+            before_sleep=count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    outcome = await self._handle_once(event, handler)
+        except Exception as exc:
+            if is_transient(exc):
+                # Still failing: rewind (no offset commit) instead of dead-lettering a good message.
+                log.error("consumer.transient_exhausted", group=self.group_id, error=repr(exc), **where)
+                raise
+            log.error("consumer.poison", group=self.group_id, error=repr(exc), **where)
+            await self._dead_letter(record, producer, exc)
+            return "dead_lettered"
+        if outcome == "duplicate":
+            self.stats.duplicates += 1
+            log.info("consumer.duplicate", group=self.group_id, **where)
+        else:
+            self.stats.handled += 1
+        return outcome
 
     def _inbox_rows(self, events: list[ReceivedEvent]) -> list[dict[str, Any]]:
         return [
