@@ -69,7 +69,8 @@ schemas: bootstrap ## Export the committed contracts: event JSON Schemas and eac
 	@.venv/bin/python scripts/export_openapi.py
 
 .PHONY: fuzz
-fuzz: bootstrap infra-up migrate ## Fuzz every service's OpenAPI with schemathesis against a running platform
+fuzz: bootstrap infra-up migrate ## Fuzz every service's OpenAPI with schemathesis (starts the services if needed)
+	@bash scripts/platform.sh up
 	@bash scripts/fuzz.sh
 
 .PHONY: bench
