@@ -20,6 +20,7 @@ from dovetail_shared.messaging.relay import OutboxRelay
 from dovetail_shared.runtime import Runtime, ServiceSpec
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.taxonomy import load_taxonomy
+from dovetail_shared.tracing import configure_tracing
 
 log = get_logger(__name__)
 ROLES = ("api", "relay", "consumer", "all", "migrate")
@@ -104,6 +105,7 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     if args.port is not None:
         settings = settings.with_overrides(http_port=args.port)
     configure_logging(spec.name, settings.log_level, settings.log_json)
+    configure_tracing(spec.name, settings.otel_exporter, settings.otel_endpoint)
     if args.role == "migrate":
         migrate(spec, settings)
         return

@@ -58,6 +58,8 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
+    otel_exporter: str = Field("none", pattern="^(none|console|otlp)$")
+    otel_endpoint: str | None = None
     log_json: bool = True
     default_page_size: int = 50
     max_page_size: int = 200

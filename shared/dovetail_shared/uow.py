@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dovetail_shared.db import MessagingTables
 from dovetail_shared.events.base import DomainEvent, topic_for
 from dovetail_shared.logging import current_correlation_id, traceparent_var
+from dovetail_shared.tracing import current_traceparent
 
 
 class AbstractUnitOfWork:
@@ -27,7 +28,7 @@ class AbstractUnitOfWork:
         # The correlation id and trace context are those of the work that caused the event, taken now:
         # a consumer handling a batch commits many causes at once.
         headers: dict[str, str] = {"correlation_id": current_correlation_id()}
-        traceparent = traceparent_var.get()
+        traceparent = current_traceparent() or traceparent_var.get()
         if traceparent:
             headers["traceparent"] = traceparent
         self.events.extend(events)

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from dovetail_shared.http.middleware import CorrelationIdMiddleware
 from dovetail_shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_schema_components
@@ -36,6 +37,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         responses=PROBLEM_RESPONSES,
     )
     app.add_middleware(CorrelationIdMiddleware)
+    # Server spans with the caller's traceparent as parent; events emitted while handling carry them on.
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     install_problem_handlers(app)
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process is up")

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from dovetail_shared.logging import correlation_id_var, get_logger, new_correlat
 from dovetail_shared.messaging.envelope import EnvelopeError, ReceivedEvent, decode
 from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
 from dovetail_shared.settings import ServiceSettings
+from dovetail_shared.tracing import consumer_span
 from dovetail_shared.uow import SqlUnitOfWork
 
 log = get_logger(__name__)
@@ -184,6 +186,18 @@ class EventConsumer:
             return None
         return event, handler
 
+    def _span(self, event: ReceivedEvent) -> AbstractContextManager[Any]:
+        return consumer_span(
+            f"{self.group_id} handle {event.type}",
+            event.traceparent,
+            **{
+                "messaging.system": "kafka",
+                "messaging.destination.name": event.topic,
+                "messaging.message.id": str(event.id),
+                "messaging.kafka.offset": event.offset,
+            },
+        )
+
     def _bind_context(self, event: ReceivedEvent) -> None:
         correlation_id_var.set(event.correlation_id or new_correlation_id())
         traceparent_var.set(event.traceparent)
@@ -271,7 +285,8 @@ class EventConsumer:
             for event_id, (event, handler) in unique.items():
                 if event_id in fresh:
                     self._bind_context(event)
-                    await handler(uow, event)
+                    with self._span(event):
+                        await handler(uow, event)
             await uow.commit()
             return len(fresh), len(chunk) - len(fresh)
 
@@ -283,7 +298,8 @@ class EventConsumer:
             )
             if inserted.first() is None:
                 return "duplicate"
-            await handler(uow, event)
+            with self._span(event):
+                await handler(uow, event)
             await uow.commit()
             return "handled"
 

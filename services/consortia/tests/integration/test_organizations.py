@@ -43,7 +43,8 @@ async def test_register_then_verify_publishes_both_events_as_valid_cloudevents(
     )
     assert registered["registration_number"] == body["registration_number"]
     assert registered["name_zh"] == "昆山精密"
-    assert header(records[0], "traceparent") == traceparent
+    # Same trace as the caller's (the server span in between may be a child with its own span id).
+    assert (header(records[0], "traceparent") or "").split("-")[1] == traceparent.split("-")[1]
     payload = assert_cloudevent(records[1], event_type=OrganizationVerified.event_type, subject=uuid.UUID(org["id"]))
     assert (payload["kind"], payload["size"], payload["region"]) == ("enterprise", "sme", "Suzhou")
 

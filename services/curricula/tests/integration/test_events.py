@@ -64,9 +64,14 @@ async def test_publishing_a_version_yields_exactly_one_valid_cloudevent(
     c = await api.step(c, "/draft/submit")
     c = await api.review(c, orgs.firm_a)
     correlation_id = f"publish-{uuid.uuid4().hex[:8]}"
+    trace_id = uuid.uuid4().hex
     r = await api.client.post(
         f"/curricula/{c['id']}/publish",
-        headers={**api.college_admin(c["version"]), "X-Correlation-ID": correlation_id},
+        headers={
+            **api.college_admin(c["version"]),
+            "X-Correlation-ID": correlation_id,
+            "traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01",
+        },
     )
     assert r.status_code == 200, r.text
     key = c["id"].encode()
@@ -92,6 +97,8 @@ async def test_publishing_a_version_yields_exactly_one_valid_cloudevent(
     assert ce_time.tzinfo is not None
     # The HTTP request's correlation id travels with the event.
     assert header(record, "ce_correlationid") == correlation_id
+    # And so does the W3C trace: the consumer's span will join the caller's trace.
+    assert (header(record, "traceparent") or "").split("-")[1] == trace_id
 
     payload = json.loads(record.value)
     errors = [e.message for e in committed_validator(PUBLISHED).iter_errors(payload)]
