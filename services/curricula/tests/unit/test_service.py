@@ -1,0 +1,705 @@
+"""Curricula use cases on fakes: who may do what, projection and taxonomy checks, events, versions; no I/O."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import pytest
+from curricula import service
+from curricula.domain import (
+    ChangeProposal,
+    Curriculum,
+    CurriculumLevel,
+    ModuleDiff,
+    ProposalStatus,
+    ReviewDecision,
+    VersionStatus,
+)
+from dovetail_shared.errors import DomainError, Forbidden, NotFound, ValidationFailed, VersionConflict
+from dovetail_shared.events.curricula import (
+    ChangeProposalAccepted,
+    ChangeProposalRejected,
+    ChangeProposalSubmitted,
+    CurriculumCreated,
+    CurriculumVersionPublished,
+    CurriculumVersionRetired,
+)
+from dovetail_shared.messaging.memory import FakeUnitOfWork
+from dovetail_shared.principal import Principal, Role
+from dovetail_shared.repository import InMemoryRepository
+
+WELD = "http://data.europa.eu/esco/skill/weld"
+CAD = "http://data.europa.eu/esco/skill/cad"
+PLC = "http://data.europa.eu/esco/skill/plc"
+SAFETY = "http://data.europa.eu/esco/skill/safety"
+BOGUS = "http://example.org/not-a-skill"
+WELDER = "http://data.europa.eu/esco/occupation/welder"
+
+
+# ------------------------------------------------------------------------------------------------- fakes
+
+
+class FakeCurricula(InMemoryRepository[Curriculum]):
+    entity_name = "curriculum"
+
+
+class FakeProposals(InMemoryRepository[ChangeProposal]):
+    entity_name = "change proposal"
+
+
+class FakeOrganizationDirectory:
+    """The organisations projection as rows keyed by id, with the columns the service reads."""
+
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, dict[str, Any]] = {}
+
+    def put(self, org_id: uuid.UUID, *, kind: str = "enterprise", status: str = "verified") -> uuid.UUID:
+        self.rows[org_id] = {"id": org_id, "name": f"org {org_id}", "kind": kind, "size": None, "status": status}
+        return org_id
+
+    async def get(self, org_id: uuid.UUID) -> dict[str, Any] | None:
+        row = self.rows.get(org_id)
+        return None if row is None else dict(row)
+
+    async def many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+        return {i: dict(self.rows[i]) for i in ids if i in self.rows}
+
+
+class FakeTaxonomy:
+    """Knows the given skill and occupation ids; the session argument of the real tables is ignored."""
+
+    def __init__(self, skills: Iterable[str], occupations: Iterable[str]) -> None:
+        self.skills, self.occupations = set(skills), set(occupations)
+
+    async def unknown_skills(self, session: Any, ids: Iterable[str]) -> set[str]:
+        return set(ids) - self.skills
+
+    async def unknown_occupation(self, session: Any, occupation_id: str) -> bool:
+        return occupation_id not in self.occupations
+
+
+# ---------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def directory(orgs: Any) -> FakeOrganizationDirectory:
+    d = FakeOrganizationDirectory()
+    d.put(orgs.college, kind="college")
+    d.put(orgs.firm_a)
+    d.put(orgs.firm_b)
+    d.put(orgs.outsider)
+    return d
+
+
+@pytest.fixture
+def uow(directory: FakeOrganizationDirectory) -> FakeUnitOfWork:
+    return FakeUnitOfWork(
+        curricula=FakeCurricula(),
+        proposals=FakeProposals(),
+        organizations=directory,
+        taxonomy=FakeTaxonomy([WELD, CAD, PLC, SAFETY], [WELDER]),
+        session=None,
+    )
+
+
+def who(org: uuid.UUID | None, *roles: Role) -> Principal:
+    return Principal(sub=f"user-{uuid.uuid4().hex[:6]}", org=org, roles=frozenset(roles))
+
+
+@pytest.fixture
+def college_admin(orgs: Any) -> Principal:
+    return who(orgs.college, Role.COLLEGE_ADMIN)
+
+
+@pytest.fixture
+def firm_a_admin(orgs: Any) -> Principal:
+    return who(orgs.firm_a, Role.FIRM_ADMIN)
+
+
+@pytest.fixture
+def firm_b_admin(orgs: Any) -> Principal:
+    return who(orgs.firm_b, Role.FIRM_ADMIN)
+
+
+@pytest.fixture
+def operator() -> Principal:
+    return who(None, Role.OPERATOR)
+
+
+async def stored(uow: FakeUnitOfWork, curriculum: Curriculum) -> Curriculum:
+    """Put a curriculum built by the domain into the fake repository (version 1), as if created earlier."""
+    await uow.curricula.add(curriculum)
+    return curriculum
+
+
+def types(uow: FakeUnitOfWork) -> list[type]:
+    return [type(e.payload) for e in uow.events]
+
+
+def violations(err: DomainError) -> list[tuple[str, str]]:
+    return [(v.field, v.rule) for v in err.violations]
+
+
+def create_args(**overrides: Any) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "college_id": None,
+        "title": "Intelligent welding technology",
+        "target_occupation": WELDER,
+        "level": CurriculumLevel.HIGHER_VOCATIONAL,
+    }
+    return {**args, **overrides}
+
+
+# ------------------------------------------------------------------------------------- create_curriculum
+
+
+async def test_college_admin_creates_a_curriculum_and_the_event_waits_for_the_commit(
+    uow: FakeUnitOfWork, college_admin: Principal, orgs: Any
+) -> None:
+    c = await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[orgs.firm_a, orgs.firm_b]))
+
+    assert c.college_id == orgs.college  # taken from the token when not given
+    assert (await uow.curricula.require(c.id)).version == 1
+    assert types(uow) == [CurriculumCreated]
+    assert uow.events[0].payload.co_author_ids == [orgs.firm_a, orgs.firm_b]
+    # The service never commits: the events wait in the unit of work for the boundary.
+    assert uow.commits == 0
+    assert uow.published == []
+
+    await uow.commit()
+    assert [e.type for e in uow.published] == [CurriculumCreated.event_type]
+    assert uow.events == []
+
+
+async def test_a_refused_use_case_publishes_nothing_when_the_boundary_rolls_back(
+    uow: FakeUnitOfWork, college_admin: Principal, orgs: Any
+) -> None:
+    with pytest.raises(ValidationFailed):
+        async with uow:
+            await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[uuid.uuid4()]))
+            await uow.commit()  # not reached
+    assert uow.commits == 0
+    assert uow.published == []
+    assert uow.events == []
+    assert uow.curricula.items == {}
+
+
+async def test_operator_creates_for_a_named_college(uow: FakeUnitOfWork, operator: Principal, orgs: Any) -> None:
+    c = await service.create_curriculum(uow, operator, **create_args(college_id=orgs.college))
+    assert c.college_id == orgs.college
+    assert types(uow) == [CurriculumCreated]
+
+
+async def test_a_college_is_required_when_the_token_has_none(uow: FakeUnitOfWork, operator: Principal) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        await service.create_curriculum(uow, operator, **create_args())
+    assert violations(exc.value) == [("college_id", "required")]
+
+
+@pytest.mark.parametrize(
+    ("org_attr", "role"),
+    [
+        ("college", Role.TEACHER),  # the right college, the wrong role
+        ("outsider", Role.COLLEGE_ADMIN),  # an admin of another organisation naming this college
+        ("firm_a", Role.FIRM_ADMIN),  # even a co-author firm
+    ],
+)
+async def test_only_the_owning_colleges_admin_or_an_operator_creates(
+    uow: FakeUnitOfWork, orgs: Any, org_attr: str, role: Role
+) -> None:
+    p = who(getattr(orgs, org_attr), role)
+    with pytest.raises(Forbidden):
+        await service.create_curriculum(uow, p, **create_args(college_id=orgs.college))
+    assert uow.curricula.items == {}
+    assert uow.events == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        (None, None),  # not known to the projection at all
+        ("college", "verified"),  # not an enterprise
+        ("enterprise", "pending"),  # not vetted yet
+        ("enterprise", "rejected"),
+    ],
+)
+async def test_co_authors_must_be_verified_enterprises(
+    uow: FakeUnitOfWork,
+    directory: FakeOrganizationDirectory,
+    college_admin: Principal,
+    orgs: Any,
+    kind: str | None,
+    status: str | None,
+) -> None:
+    candidate = uuid.uuid4()
+    if kind is not None and status is not None:
+        directory.put(candidate, kind=kind, status=status)
+    with pytest.raises(ValidationFailed) as exc:
+        await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[orgs.firm_a, candidate]))
+    assert violations(exc.value) == [("co_author_ids[1]", "verified_enterprise_required")]
+    assert uow.curricula.items == {}
+    assert uow.events == []
+
+
+async def test_every_bad_co_author_is_named_by_its_index(
+    uow: FakeUnitOfWork, directory: FakeOrganizationDirectory, college_admin: Principal, orgs: Any
+) -> None:
+    pending = directory.put(uuid.uuid4(), status="pending")
+    with pytest.raises(ValidationFailed) as exc:
+        await service.create_curriculum(
+            uow, college_admin, **create_args(co_author_ids=[uuid.uuid4(), orgs.firm_a, pending])
+        )
+    assert violations(exc.value) == [
+        ("co_author_ids[0]", "verified_enterprise_required"),
+        ("co_author_ids[2]", "verified_enterprise_required"),
+    ]
+
+
+async def test_a_single_co_author_is_still_named_with_its_index(uow: FakeUnitOfWork, college_admin: Principal) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[uuid.uuid4()]))
+    assert violations(exc.value) == [("co_author_ids[0]", "verified_enterprise_required")]
+
+
+async def test_the_target_occupation_must_be_in_the_taxonomy(uow: FakeUnitOfWork, college_admin: Principal) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        await service.create_curriculum(uow, college_admin, **create_args(target_occupation="occupation/astronaut"))
+    assert violations(exc.value) == [("target_occupation", "known_occupation")]
+    assert uow.curricula.items == {}
+
+
+# ------------------------------------------------------------------------------------------ get_curriculum
+
+
+@pytest.mark.parametrize(
+    ("org_attr", "role"),
+    [
+        ("outsider", Role.FIRM_ADMIN),
+        ("outsider", Role.COLLEGE_ADMIN),
+        ("college", Role.LEARNER),  # a learner of the college does not see drafts
+        ("firm_a", Role.MENTOR),  # nor a co-author's mentor
+    ],
+)
+async def test_an_unpublished_curriculum_is_not_found_by_outsiders(
+    uow: FakeUnitOfWork, make_curriculum: Any, orgs: Any, org_attr: str, role: Role
+) -> None:
+    c = await stored(uow, make_curriculum())
+    with pytest.raises(NotFound):
+        await service.get_curriculum(uow, who(getattr(orgs, org_attr), role), c.id)
+
+
+async def test_an_unpublished_curriculum_is_not_found_anonymously(uow: FakeUnitOfWork, make_curriculum: Any) -> None:
+    c = await stored(uow, make_curriculum())
+    with pytest.raises(NotFound):
+        await service.get_curriculum(uow, None, c.id)
+
+
+@pytest.mark.parametrize(
+    ("org_attr", "role"),
+    [
+        ("college", Role.COLLEGE_ADMIN),
+        ("college", Role.TEACHER),
+        ("firm_a", Role.FIRM_ADMIN),
+        ("firm_b", Role.RECRUITER),
+        (None, Role.OPERATOR),
+    ],
+)
+async def test_the_partnership_sees_an_unpublished_curriculum(
+    uow: FakeUnitOfWork, make_curriculum: Any, orgs: Any, org_attr: str | None, role: Role
+) -> None:
+    c = await stored(uow, make_curriculum())
+    p = who(getattr(orgs, org_attr) if org_attr else None, role)
+    assert (await service.get_curriculum(uow, p, c.id)).id == c.id
+
+
+async def test_a_published_curriculum_is_public(uow: FakeUnitOfWork, published: Curriculum, orgs: Any) -> None:
+    await stored(uow, published)
+    assert (await service.get_curriculum(uow, None, published.id)).id == published.id
+    assert (await service.get_curriculum(uow, who(orgs.outsider, Role.LEARNER), published.id)).id == published.id
+
+
+async def test_an_unknown_curriculum_is_not_found(uow: FakeUnitOfWork, operator: Principal) -> None:
+    with pytest.raises(NotFound):
+        await service.get_curriculum(uow, operator, uuid.uuid4())
+
+
+# -------------------------------------------------------------------------------------------- replace_draft
+
+
+async def test_college_admin_replaces_the_draft(
+    uow: FakeUnitOfWork, make_curriculum: Any, make_module: Any, college_admin: Principal
+) -> None:
+    c = await stored(uow, make_curriculum())
+    modules = [make_module("W1", 60, [(WELD, 2)]), make_module("C1", 30, [(CAD, 1)])]
+
+    result = await service.replace_draft(uow, college_admin, c.id, modules, date(2026, 9, 1), expected_version=1)
+
+    again = await uow.curricula.require(c.id)
+    assert result.version == again.version == 2
+    assert [m.code for m in again.current_draft.modules] == ["W1", "C1"]  # type: ignore[union-attr]
+    assert again.current_draft.effective_date == date(2026, 9, 1)  # type: ignore[union-attr]
+    assert uow.events == []
+    assert uow.commits == 0
+
+
+async def test_unknown_skills_are_named_by_their_full_json_path(
+    uow: FakeUnitOfWork, make_curriculum: Any, make_module: Any, college_admin: Principal
+) -> None:
+    c = await stored(uow, make_curriculum())
+    modules = [make_module("W1", 60, [(WELD, 2)]), make_module("X1", 10, [(CAD, 1), (BOGUS, 2)])]
+
+    with pytest.raises(ValidationFailed) as exc:
+        await service.replace_draft(uow, college_admin, c.id, modules, None, expected_version=1)
+
+    assert violations(exc.value) == [("modules[1].outcomes[1].skills[0].skill_id", "known_skill")]
+    untouched = await uow.curricula.require(c.id)
+    assert untouched.version == 1
+    assert untouched.current_draft.modules == []  # type: ignore[union-attr]
+
+
+async def test_a_co_author_sees_the_draft_but_may_not_edit_it(
+    uow: FakeUnitOfWork, make_curriculum: Any, make_module: Any, firm_a_admin: Principal
+) -> None:
+    c = await stored(uow, make_curriculum())
+    with pytest.raises(Forbidden):
+        await service.replace_draft(uow, firm_a_admin, c.id, [make_module("W1")], None, expected_version=None)
+
+
+async def test_an_outsider_is_told_not_found_rather_than_forbidden(
+    uow: FakeUnitOfWork, make_curriculum: Any, make_module: Any, orgs: Any
+) -> None:
+    c = await stored(uow, make_curriculum())
+    with pytest.raises(NotFound):
+        await service.replace_draft(
+            uow, who(orgs.outsider, Role.COLLEGE_ADMIN), c.id, [make_module("W1")], None, expected_version=None
+        )
+
+
+async def test_a_stale_expected_version_conflicts(
+    uow: FakeUnitOfWork, make_curriculum: Any, make_module: Any, college_admin: Principal
+) -> None:
+    c = await stored(uow, make_curriculum())
+    await service.replace_draft(uow, college_admin, c.id, [make_module("W1")], None, expected_version=1)
+
+    with pytest.raises(VersionConflict) as exc:
+        await service.replace_draft(uow, college_admin, c.id, [make_module("C1", 5, [(CAD, 1)])], None, 1)
+
+    assert (exc.value.expected, exc.value.actual) == (1, 2)
+    kept = await uow.curricula.require(c.id)
+    assert kept.version == 2
+    assert [m.code for m in kept.current_draft.modules] == ["W1"]  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------------------------- lifecycle and reviews
+
+
+async def test_the_version_lifecycle_through_the_service(
+    uow: FakeUnitOfWork,
+    make_curriculum: Any,
+    make_module: Any,
+    college_admin: Principal,
+    firm_a_admin: Principal,
+    firm_b_admin: Principal,
+    today: date,
+) -> None:
+    c = await stored(uow, make_curriculum())
+    await service.replace_draft(uow, college_admin, c.id, [make_module("W1")], None, 1)
+    await service.lifecycle(uow, college_admin, c.id, "submit", 2, today=today)
+    await service.review_version(uow, firm_a_admin, c.id, ReviewDecision.APPROVE, "", 3)
+    after_b = await service.review_version(uow, firm_b_admin, c.id, ReviewDecision.APPROVE, "fine", 4)
+    assert after_b.latest_version.status == VersionStatus.APPROVED
+    assert uow.events == []  # nothing happened that another service needs to know yet
+
+    published = await service.lifecycle(uow, college_admin, c.id, "publish", 5, today=today)
+    assert published.version == 6
+    assert published.published_version.number == 1  # type: ignore[union-attr]
+    assert types(uow) == [CurriculumVersionPublished]
+    assert uow.events[0].payload.effective_date == today
+
+    draft = await service.lifecycle(uow, college_admin, c.id, "start_draft", 6, today=today)
+    assert [(v.number, v.status) for v in draft.versions] == [(1, VersionStatus.PUBLISHED), (2, VersionStatus.DRAFT)]
+
+    retired = await service.lifecycle(uow, college_admin, c.id, "retire", 7, today=today, number=1)
+    assert retired.versions[0].status == VersionStatus.RETIRED
+    assert types(uow) == [CurriculumVersionPublished, CurriculumVersionRetired]
+    assert (await uow.curricula.require(c.id)).version == 8
+    assert uow.commits == 0
+
+
+async def test_publishing_a_successor_emits_published_then_retired(
+    uow: FakeUnitOfWork, published: Curriculum, make_module: Any, operator: Principal, today: date
+) -> None:
+    published.start_draft()
+    published.replace_draft_modules([make_module("W2", 80, [(WELD, 3)])])
+    published.submit_for_review()
+    for firm in published.co_author_ids:
+        published.review_version(firm, ReviewDecision.APPROVE)
+    await stored(uow, published)
+
+    await service.lifecycle(uow, operator, published.id, "publish", 1, today=today)
+
+    assert types(uow) == [CurriculumVersionPublished, CurriculumVersionRetired]
+    assert uow.events[0].payload.version_number == 2
+    assert uow.events[1].payload.version_number == 1
+
+
+@pytest.mark.parametrize("action", ["submit", "publish", "start_draft", "retire"])
+async def test_lifecycle_steps_belong_to_the_college(
+    uow: FakeUnitOfWork, published: Curriculum, firm_a_admin: Principal, orgs: Any, today: date, action: str
+) -> None:
+    await stored(uow, published)
+    for p in (firm_a_admin, who(orgs.college, Role.TEACHER)):
+        with pytest.raises(Forbidden):
+            await service.lifecycle(uow, p, published.id, action, None, today=today, number=1)
+    assert (await uow.curricula.require(published.id)).version == 1
+
+
+async def test_lifecycle_with_a_stale_version_conflicts(
+    uow: FakeUnitOfWork, published: Curriculum, college_admin: Principal, today: date
+) -> None:
+    await stored(uow, published)
+    with pytest.raises(VersionConflict):
+        await service.lifecycle(uow, college_admin, published.id, "start_draft", 7, today=today)
+    assert len((await uow.curricula.require(published.id)).versions) == 1
+    assert uow.events == []
+
+
+async def test_only_a_co_author_firms_admin_reviews_a_version(
+    uow: FakeUnitOfWork, make_curriculum: Any, make_module: Any, college_admin: Principal, orgs: Any
+) -> None:
+    c = make_curriculum()
+    c.replace_draft_modules([make_module("W1")])
+    c.submit_for_review()
+    await stored(uow, c)
+    for p in (college_admin, who(orgs.firm_a, Role.RECRUITER), who(None, Role.OPERATOR)):
+        with pytest.raises(Forbidden):
+            await service.review_version(uow, p, c.id, ReviewDecision.APPROVE, "", None)
+    with pytest.raises(NotFound):  # an outsider does not learn that the draft exists
+        await service.review_version(uow, who(orgs.outsider, Role.FIRM_ADMIN), c.id, ReviewDecision.APPROVE, "", None)
+    assert (await uow.curricula.require(c.id)).latest_version.reviews == []
+
+
+# --------------------------------------------------------------------------------------------- co-authors
+
+
+async def test_adding_a_verified_enterprise_as_co_author(
+    uow: FakeUnitOfWork, make_curriculum: Any, college_admin: Principal, orgs: Any
+) -> None:
+    c = await stored(uow, make_curriculum(co_authors=[orgs.firm_a]))
+    result = await service.change_co_authors(uow, college_admin, c.id, orgs.firm_b, add=True, expected_version=1)
+    assert result.co_author_ids == [orgs.firm_a, orgs.firm_b]
+    assert (await uow.curricula.require(c.id)).co_author_ids == [orgs.firm_a, orgs.firm_b]
+
+    await service.change_co_authors(uow, college_admin, c.id, orgs.firm_a, add=False, expected_version=2)
+    assert (await uow.curricula.require(c.id)).co_author_ids == [orgs.firm_b]
+
+
+@pytest.mark.parametrize(("kind", "status"), [(None, None), ("enterprise", "pending"), ("association", "verified")])
+async def test_an_added_co_author_must_be_a_verified_enterprise(
+    uow: FakeUnitOfWork,
+    directory: FakeOrganizationDirectory,
+    make_curriculum: Any,
+    college_admin: Principal,
+    kind: str | None,
+    status: str | None,
+) -> None:
+    c = await stored(uow, make_curriculum())
+    candidate = uuid.uuid4()
+    if kind is not None and status is not None:
+        directory.put(candidate, kind=kind, status=status)
+    with pytest.raises(ValidationFailed) as exc:
+        await service.change_co_authors(uow, college_admin, c.id, candidate, add=True, expected_version=None)
+    assert violations(exc.value) == [("organization_id", "verified_enterprise_required")]
+    assert candidate not in (await uow.curricula.require(c.id)).co_author_ids
+
+
+async def test_a_co_author_may_not_change_the_co_authors(
+    uow: FakeUnitOfWork, make_curriculum: Any, firm_a_admin: Principal, orgs: Any
+) -> None:
+    c = await stored(uow, make_curriculum())
+    with pytest.raises(Forbidden):
+        await service.change_co_authors(uow, firm_a_admin, c.id, orgs.firm_b, add=False, expected_version=None)
+
+
+# ---------------------------------------------------------------------------------------------- proposals
+
+
+@pytest.fixture
+def plc_diff(make_module: Any) -> ModuleDiff:
+    """Adds a PLC module to the published version 1 (W1 welding, C1 CAD)."""
+    return ModuleDiff(add_modules=[make_module("P1", 20, [(PLC, 3), (WELD, 1)])])
+
+
+async def proposed(uow: FakeUnitOfWork, published: Curriculum, p: Principal, diff: ModuleDiff) -> ChangeProposal:
+    """A submitted proposal (version 1), with the unit of work's events cleared as if committed."""
+    await stored(uow, published)
+    proposal = await service.submit_proposal(uow, p, published.id, diff, "PLC skills are in demand", None)
+    await uow.commit()
+    return proposal
+
+
+async def test_a_co_author_submits_a_proposal(
+    uow: FakeUnitOfWork, published: Curriculum, firm_a_admin: Principal, plc_diff: ModuleDiff, orgs: Any
+) -> None:
+    await stored(uow, published)
+    demand = uuid.uuid4()
+    proposal = await service.submit_proposal(uow, firm_a_admin, published.id, plc_diff, "PLC is in demand", demand)
+
+    assert proposal.proposer_org_id == orgs.firm_a
+    assert (await uow.proposals.require(proposal.id)).version == 1
+    assert types(uow) == [ChangeProposalSubmitted]
+    assert uow.events[0].payload.added_skill_ids == [PLC]
+    assert uow.events[0].payload.demand_id == demand
+    assert uow.commits == 0
+
+
+async def test_unknown_skills_in_a_diff_are_named_by_path(
+    uow: FakeUnitOfWork, published: Curriculum, firm_a_admin: Principal, make_module: Any
+) -> None:
+    await stored(uow, published)
+    diff = ModuleDiff(
+        add_modules=[make_module("P1", 20, [(PLC, 3), (BOGUS, 1)])],
+        update_modules=[make_module("C1", 30, [(BOGUS, 2)])],
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        await service.submit_proposal(uow, firm_a_admin, published.id, diff, "why not", None)
+    assert violations(exc.value) == [("diff.add_modules[0].outcomes[1].skills[0].skill_id", "known_skill")]
+    assert uow.proposals.items == {}
+
+    diff = ModuleDiff(update_modules=[make_module("C1", 30, [(BOGUS, 2)])])
+    with pytest.raises(ValidationFailed) as exc:
+        await service.submit_proposal(uow, firm_a_admin, published.id, diff, "why not", None)
+    assert violations(exc.value) == [("diff.update_modules[0].outcomes[0].skills[0].skill_id", "known_skill")]
+
+
+@pytest.mark.parametrize(
+    ("org_attr", "role"),
+    [
+        ("college", Role.TEACHER),
+        ("firm_a", Role.RECRUITER),  # sees drafts, but a proposal binds the firm
+        ("outsider", Role.FIRM_ADMIN),  # sees the published curriculum, is no party to it
+        (None, Role.OPERATOR),  # has no organisation to propose as
+    ],
+)
+async def test_only_the_parties_admins_propose(
+    uow: FakeUnitOfWork, published: Curriculum, plc_diff: ModuleDiff, orgs: Any, org_attr: str | None, role: Role
+) -> None:
+    await stored(uow, published)
+    p = who(getattr(orgs, org_attr) if org_attr else None, role)
+    with pytest.raises(Forbidden):
+        await service.submit_proposal(uow, p, published.id, plc_diff, "because", None)
+    assert uow.proposals.items == {}
+
+
+async def test_the_proposer_may_not_review_its_own_proposal(
+    uow: FakeUnitOfWork, published: Curriculum, firm_a_admin: Principal, plc_diff: ModuleDiff, orgs: Any
+) -> None:
+    proposal = await proposed(uow, published, firm_a_admin, plc_diff)
+    for p in (firm_a_admin, who(orgs.firm_a, Role.COLLEGE_ADMIN, Role.FIRM_ADMIN)):
+        with pytest.raises(Forbidden):
+            await service.decide_proposal(
+                uow, p, proposal.id, "review", None, decision=ReviewDecision.APPROVE, comment="mine"
+            )
+    assert (await uow.proposals.require(proposal.id)).reviews == []
+
+
+async def test_reviews_then_accept_save_the_proposal_and_the_curriculums_new_draft(
+    uow: FakeUnitOfWork,
+    published: Curriculum,
+    college_admin: Principal,
+    firm_a_admin: Principal,
+    firm_b_admin: Principal,
+    plc_diff: ModuleDiff,
+) -> None:
+    proposal = await proposed(uow, published, firm_a_admin, plc_diff)
+    await service.decide_proposal(uow, college_admin, proposal.id, "review", 1, decision=ReviewDecision.APPROVE)
+    await service.decide_proposal(uow, firm_b_admin, proposal.id, "review", 2, decision=ReviewDecision.APPROVE)
+    assert uow.events == []
+
+    accepted = await service.decide_proposal(uow, college_admin, proposal.id, "accept", 3)
+
+    assert accepted.status == ProposalStatus.ACCEPTED
+    assert accepted.accepted_version_number == 2
+    assert (await uow.proposals.require(proposal.id)).version == 4
+    curriculum = await uow.curricula.require(published.id)
+    assert curriculum.version == 2  # the new draft was saved with the proposal
+    draft = curriculum.current_draft
+    assert draft is not None and draft.number == 2 and draft.source_proposal_id == proposal.id
+    assert [m.code for m in draft.modules] == ["W1", "C1", "P1"]
+    assert types(uow) == [ChangeProposalAccepted]
+    assert uow.events[0].payload.new_version_number == 2
+    assert uow.commits == 1  # only the one made by `proposed`, standing in for an earlier request
+
+
+async def test_accept_refuses_a_stale_proposal_version_and_emits_nothing(
+    uow: FakeUnitOfWork,
+    published: Curriculum,
+    college_admin: Principal,
+    firm_a_admin: Principal,
+    firm_b_admin: Principal,
+    plc_diff: ModuleDiff,
+) -> None:
+    proposal = await proposed(uow, published, firm_a_admin, plc_diff)
+    await service.decide_proposal(uow, college_admin, proposal.id, "review", 1, decision=ReviewDecision.APPROVE)
+    await service.decide_proposal(uow, firm_b_admin, proposal.id, "review", 2, decision=ReviewDecision.APPROVE)
+    with pytest.raises(VersionConflict):
+        await service.decide_proposal(uow, college_admin, proposal.id, "accept", 2)
+    assert (await uow.proposals.require(proposal.id)).status == ProposalStatus.SUBMITTED
+    assert uow.events == []
+
+
+async def test_only_the_colleges_admins_accept_or_reject(
+    uow: FakeUnitOfWork,
+    published: Curriculum,
+    firm_a_admin: Principal,
+    firm_b_admin: Principal,
+    plc_diff: ModuleDiff,
+    orgs: Any,
+) -> None:
+    proposal = await proposed(uow, published, firm_a_admin, plc_diff)
+    for action in ("accept", "reject"):
+        for p in (firm_a_admin, firm_b_admin, who(orgs.college, Role.TEACHER)):
+            with pytest.raises(Forbidden):
+                await service.decide_proposal(uow, p, proposal.id, action, None, reason="no")
+    assert (await uow.proposals.require(proposal.id)).status == ProposalStatus.SUBMITTED
+
+
+async def test_the_college_rejects_with_a_reason(
+    uow: FakeUnitOfWork, published: Curriculum, college_admin: Principal, firm_a_admin: Principal, plc_diff: ModuleDiff
+) -> None:
+    proposal = await proposed(uow, published, firm_a_admin, plc_diff)
+    rejected = await service.decide_proposal(uow, college_admin, proposal.id, "reject", 1, reason="not this year")
+    assert rejected.status == ProposalStatus.REJECTED
+    assert types(uow) == [ChangeProposalRejected]
+    assert uow.events[0].payload.reason == "not this year"
+    assert (await uow.curricula.require(published.id)).version == 1  # rejecting leaves the curriculum alone
+
+
+async def test_only_the_proposer_withdraws(
+    uow: FakeUnitOfWork, published: Curriculum, college_admin: Principal, firm_a_admin: Principal, plc_diff: ModuleDiff
+) -> None:
+    proposal = await proposed(uow, published, firm_a_admin, plc_diff)
+    with pytest.raises(Forbidden):
+        await service.decide_proposal(uow, college_admin, proposal.id, "withdraw", None)
+
+    withdrawn = await service.decide_proposal(uow, firm_a_admin, proposal.id, "withdraw", 1)
+    assert withdrawn.status == ProposalStatus.WITHDRAWN
+    assert (await uow.proposals.require(proposal.id)).version == 2
+    assert uow.events == []
+
+
+async def test_a_proposal_is_invisible_outside_the_partnership(
+    uow: FakeUnitOfWork, published: Curriculum, firm_a_admin: Principal, plc_diff: ModuleDiff, orgs: Any
+) -> None:
+    proposal = await proposed(uow, published, firm_a_admin, plc_diff)
+    outsider = who(orgs.outsider, Role.FIRM_ADMIN)
+    with pytest.raises(NotFound):
+        await service.get_proposal(uow, outsider, proposal.id)
+    with pytest.raises(NotFound):
+        await service.decide_proposal(uow, outsider, proposal.id, "withdraw", None)
+    with pytest.raises(NotFound):
+        await service.get_proposal(uow, firm_a_admin, uuid.uuid4())
+    assert (await service.get_proposal(uow, who(orgs.college, Role.TEACHER), proposal.id)).id == proposal.id
