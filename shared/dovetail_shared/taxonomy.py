@@ -51,29 +51,35 @@ class TaxonomyTables:
         self.skills.create(bind)
         self.occupations.create(bind)
 
-    async def unknown_skills(self, session: AsyncSession, ids: Iterable[str]) -> set[str]:
+
+class TaxonomyLookup:
+    """Id checks against one service's taxonomy tables, bound to the unit of work's session."""
+
+    def __init__(self, session: AsyncSession, tables: TaxonomyTables) -> None:
+        self.session = session
+        self.skills = tables.skills
+        self.occupations = tables.occupations
+
+    async def unknown_skills(self, ids: Iterable[str]) -> set[str]:
         """Ids not in the taxonomy; an empty taxonomy (data not loaded) knows nothing and refuses nothing."""
         wanted = set(ids)
         unstorable = {i for i in wanted if "\x00" in i}  # cannot be an id, and Postgres refuses to compare it
         wanted -= unstorable
-        if not wanted and unstorable:
+        if not wanted or not await self._loaded(self.skills):
             return unstorable
-        if not wanted or not await self._loaded(session, self.skills):
-            return set()
-        found = await session.scalars(sa.select(self.skills.c.id).where(self.skills.c.id.in_(wanted)))
+        found = await self.session.scalars(sa.select(self.skills.c.id).where(self.skills.c.id.in_(wanted)))
         return (wanted - set(found)) | unstorable
 
-    async def unknown_occupation(self, session: AsyncSession, occupation_id: str) -> bool:
-        if not await self._loaded(session, self.occupations):
+    async def unknown_occupation(self, occupation_id: str) -> bool:
+        if not await self._loaded(self.occupations):
             return False
         if "\x00" in occupation_id:
             return True
         stmt = sa.select(self.occupations.c.id).where(self.occupations.c.id == occupation_id)
-        return (await session.scalar(stmt)) is None
+        return (await self.session.scalar(stmt)) is None
 
-    @staticmethod
-    async def _loaded(session: AsyncSession, table: sa.Table) -> bool:
-        return (await session.scalar(sa.select(table.c.id).limit(1))) is not None
+    async def _loaded(self, table: sa.Table) -> bool:
+        return (await self.session.scalar(sa.select(table.c.id).limit(1))) is not None
 
 
 def _read_csv(directory: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str, str | None]]]:

@@ -54,7 +54,7 @@ async def _check_co_authors(uow: CurriculaUnitOfWork, ids: Sequence[uuid.UUID], 
 
 async def _check_taxonomy(uow: CurriculaUnitOfWork, modules: Sequence[Module], path: str = "modules") -> None:
     ids = {s.skill_id for m in modules for o in m.outcomes for s in o.skills}
-    unknown = await uow.taxonomy.unknown_skills(uow.session, ids)
+    unknown = await uow.taxonomy.unknown_skills(ids)
     if not unknown:
         return
     out = ViolationCollector()
@@ -84,7 +84,7 @@ async def create_curriculum(
         raise ValidationFailed("college_id", "required", "give the owning college (your token has no organisation)")
     if not (p.is_operator or p.acts_for(college, Role.COLLEGE_ADMIN)):
         raise Forbidden("only an admin of the owning college creates its curricula")
-    if await uow.taxonomy.unknown_occupation(uow.session, target_occupation):
+    if await uow.taxonomy.unknown_occupation(target_occupation):
         raise ValidationFailed("target_occupation", "known_occupation", "not a taxonomy occupation id")
     curriculum, events = Curriculum.create(
         college_id=college,
@@ -252,10 +252,10 @@ async def decide_proposal(
         if not can_manage(p, curriculum):
             raise Forbidden("only the owning college's admins accept or reject proposals")
         events = proposal.accept(curriculum) if action == "accept" else proposal.reject(reason)
-        if action == "accept":
-            await uow.curricula.save(curriculum)
     else:  # pragma: no cover - the API only routes the actions above
         raise ValueError(action)
     await uow.proposals.save(proposal, expected_version=expected_version)
+    if action == "accept":
+        await uow.curricula.save(curriculum)  # the new draft version the proposal produced
     uow.emit(*events)
     return proposal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
+from dovetail_shared.taxonomy import TaxonomyLookup
 from dovetail_shared.uow import SqlUnitOfWork
 
 from curricula.repository import CurriculumRepository, OrganizationDirectory, ProposalRepository
@@ -14,11 +15,12 @@ class CurriculaUnitOfWork(SqlUnitOfWork):
     curricula: CurriculumRepository
     proposals: ProposalRepository
     organizations: OrganizationDirectory
+    taxonomy: TaxonomyLookup
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self.curricula = CurriculumRepository(self.session)
         self.proposals = ProposalRepository(self.session)
         self.organizations = OrganizationDirectory(self.session)
-        self.taxonomy = taxonomy
+        self.taxonomy = TaxonomyLookup(self.session, taxonomy)
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from dovetail_shared.events.consortia import OrganizationRegistered, OrganizationRejected, OrganizationVerified
 from dovetail_shared.messaging.envelope import ReceivedEvent
@@ -16,7 +17,7 @@ def _at(event: ReceivedEvent) -> datetime:
 
 
 async def organization_registered(uow: SqlUnitOfWork, event: ReceivedEvent) -> None:
-    assert isinstance(uow, CurriculaUnitOfWork)
+    uow = cast(CurriculaUnitOfWork, uow)  # the spec builds this service's unit of work
     e = OrganizationRegistered.model_validate(event.data)
     await uow.organizations.upsert(
         e.organization_id, at=_at(event), name=e.name, kind=e.kind, size=e.size, status="pending"
@@ -24,7 +25,7 @@ async def organization_registered(uow: SqlUnitOfWork, event: ReceivedEvent) -> N
 
 
 async def organization_verified(uow: SqlUnitOfWork, event: ReceivedEvent) -> None:
-    assert isinstance(uow, CurriculaUnitOfWork)
+    uow = cast(CurriculaUnitOfWork, uow)  # the spec builds this service's unit of work
     e = OrganizationVerified.model_validate(event.data)
     await uow.organizations.upsert(
         e.organization_id, at=_at(event), name=e.name, kind=e.kind, size=e.size, status="verified"
@@ -32,7 +33,7 @@ async def organization_verified(uow: SqlUnitOfWork, event: ReceivedEvent) -> Non
 
 
 async def organization_rejected(uow: SqlUnitOfWork, event: ReceivedEvent) -> None:
-    assert isinstance(uow, CurriculaUnitOfWork)
+    uow = cast(CurriculaUnitOfWork, uow)  # the spec builds this service's unit of work
     e = OrganizationRejected.model_validate(event.data)
     existing = await uow.organizations.get(e.organization_id)
     name = existing["name"] if existing else ""

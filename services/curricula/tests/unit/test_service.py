@@ -69,15 +69,15 @@ class FakeOrganizationDirectory:
 
 
 class FakeTaxonomy:
-    """Knows the given skill and occupation ids; the session argument of the real tables is ignored."""
+    """Knows the given skill and occupation ids."""
 
     def __init__(self, skills: Iterable[str], occupations: Iterable[str]) -> None:
         self.skills, self.occupations = set(skills), set(occupations)
 
-    async def unknown_skills(self, session: Any, ids: Iterable[str]) -> set[str]:
+    async def unknown_skills(self, ids: Iterable[str]) -> set[str]:
         return set(ids) - self.skills
 
-    async def unknown_occupation(self, session: Any, occupation_id: str) -> bool:
+    async def unknown_occupation(self, occupation_id: str) -> bool:
         return occupation_id not in self.occupations
 
 
@@ -101,7 +101,6 @@ def uow(directory: FakeOrganizationDirectory) -> FakeUnitOfWork:
         proposals=FakeProposals(),
         organizations=directory,
         taxonomy=FakeTaxonomy([WELD, CAD, PLC, SAFETY], [WELDER]),
-        session=None,
     )
 
 
