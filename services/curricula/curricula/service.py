@@ -216,6 +216,16 @@ async def submit_proposal(
     return proposal
 
 
+async def list_proposals(
+    uow: CurriculaUnitOfWork, p: Principal, curriculum_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[list[ChangeProposal], int]:
+    """Proposals stay inside the partnership: others get an empty page of a curriculum they may see."""
+    curriculum = await get_curriculum(uow, p, curriculum_id)
+    if not can_view_drafts(p, curriculum):
+        return [], 0
+    return await uow.proposals.for_curriculum(curriculum_id, limit=limit, offset=offset)
+
+
 async def get_proposal(uow: CurriculaUnitOfWork, p: Principal, proposal_id: uuid.UUID) -> ChangeProposal:
     proposal = await uow.proposals.get(proposal_id)
     if proposal is None:

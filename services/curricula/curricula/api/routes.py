@@ -221,10 +221,7 @@ async def submit_proposal(
 
 @router.get("/curricula/{curriculum_id}/proposals", response_model=Page[ProposalPublic])
 async def list_proposals(curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, paging: Paging) -> Any:
-    c = await service.get_curriculum(uow, p, curriculum_id)
-    if not can_view_drafts(p, c):
-        return Page[ProposalPublic](items=[], total=0, limit=paging.limit, offset=paging.offset)
-    items, total = await uow.proposals.for_curriculum(curriculum_id, limit=paging.limit, offset=paging.offset)
+    items, total = await service.list_proposals(uow, p, curriculum_id, limit=paging.limit, offset=paging.offset)
     return Page[ProposalPublic](
         items=[ProposalPublic.of(x) for x in items], total=total, limit=paging.limit, offset=paging.offset
     )
