@@ -21,7 +21,13 @@ PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dovetai
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
+    STAGING = "staging"
     PRODUCTION = "production"
+
+    @property
+    def is_local(self) -> bool:
+        """Development and the test suite run on one machine with the shipped placeholders; nothing else may."""
+        return self in (Environment.DEVELOPMENT, Environment.TEST)
 
 
 class ServiceSettings(BaseSettings):
@@ -82,16 +88,16 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> ServiceSettings:
-        if self.environment is Environment.PRODUCTION:
+        if not self.environment.is_local:
             symmetric = any(a.startswith("HS") for a in self.jwt_algorithms)
             if symmetric and self.jwt_secret.get_secret_value() in PLACEHOLDER_SECRETS:
-                raise ValueError("jwt_secret: a placeholder secret is refused in production; set a real one")
+                raise ValueError(f"jwt_secret: a placeholder secret is refused in {self.environment}; set a real one")
             if symmetric and len(self.jwt_secret.get_secret_value()) < 32:
-                raise ValueError("jwt_secret: must be at least 32 characters in production")
+                raise ValueError(f"jwt_secret: must be at least 32 characters in {self.environment}")
             if not symmetric and not self.jwks_url:
                 raise ValueError("jwks_url: required when JWTs are verified with an asymmetric algorithm")
             if ":dovetail@" in self.database_url:
-                raise ValueError("database_url: the development password is refused in production")
+                raise ValueError(f"database_url: the development password is refused in {self.environment}")
         if any(a.lower() == "none" for a in self.jwt_algorithms):
             raise ValueError("jwt_algorithms: 'none' is never accepted")
         return self

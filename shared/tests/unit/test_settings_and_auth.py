@@ -12,9 +12,10 @@ from dovetail_shared.settings import ServiceSettings
 from pydantic import ValidationError
 
 
-def test_production_refuses_the_development_secret() -> None:
+@pytest.mark.parametrize("environment", ["staging", "production"])
+def test_anything_but_development_and_test_refuses_the_development_secret(environment: str) -> None:
     with pytest.raises(ValidationError, match="placeholder secret"):
-        ServiceSettings(environment="production")
+        ServiceSettings(environment=environment)
 
 
 def test_production_accepts_a_real_secret_and_password() -> None:
