@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from dovetail_shared.events.curricula import SkillCoverage
 from dovetail_shared.principal import Principal
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from curricula.domain import (
     ApprovalRule,
@@ -37,6 +37,17 @@ class CurriculumCreate(BaseModel):
     consortium_id: uuid.UUID | None = None
     co_author_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
     approval_rule: ApprovalRule = ApprovalRule.ALL_CO_AUTHORS
+
+
+class CurriculumPatch(BaseModel):
+    """Send only what changes; ``null`` clears ``title_zh`` or ``consortium_id``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, max_length=200)
+    title_zh: str | None = Field(None, max_length=200)
+    approval_rule: ApprovalRule | None = None
+    consortium_id: uuid.UUID | None = None
 
 
 class DraftUpdate(BaseModel):

@@ -117,6 +117,23 @@ async def _managed(uow: CurriculaUnitOfWork, p: Principal, curriculum_id: uuid.U
     return curriculum
 
 
+async def update_details(
+    uow: CurriculaUnitOfWork,
+    p: Principal,
+    curriculum_id: uuid.UUID,
+    changes: dict[str, object],
+    expected_version: int | None,
+) -> Curriculum:
+    """Title, Chinese title, approval rule and consortium; fields sent as null are cleared."""
+    curriculum = await _managed(uow, p, curriculum_id, "edit")
+    clear = frozenset(k for k, v in changes.items() if v is None and k in ("title_zh", "consortium_id"))
+    values = {k: v for k, v in changes.items() if v is not None}
+    events = curriculum.update_details(clear=clear, **values)
+    await uow.curricula.save(curriculum, expected_version=expected_version)
+    uow.emit(*events)
+    return curriculum
+
+
 async def replace_draft(
     uow: CurriculaUnitOfWork,
     p: Principal,
@@ -143,7 +160,7 @@ async def lifecycle(
     today: date,
     number: int | None = None,
 ) -> Curriculum:
-    """submit | publish | start_draft | retire: college-managed steps of the version lifecycle."""
+    """submit | publish | start_draft | discard_draft | retire: college-managed steps of the version lifecycle."""
     curriculum = await _managed(uow, p, curriculum_id, action.replace("_", " "))
     if action == "submit":
         events = curriculum.submit_for_review()
@@ -151,6 +168,8 @@ async def lifecycle(
         events = curriculum.publish(today)
     elif action == "start_draft":
         events = curriculum.start_draft()
+    elif action == "discard_draft":
+        events = curriculum.discard_open_version()
     elif action == "retire" and number is not None:
         events = curriculum.retire_version(number)
     else:  # pragma: no cover - the API only routes the actions above

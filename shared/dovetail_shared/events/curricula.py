@@ -24,6 +24,20 @@ class CurriculumCreated(EventPayload):
     co_author_ids: list[uuid.UUID] = []
 
 
+class CurriculumUpdated(EventPayload):
+    """The curriculum's own facts changed (not a version's content: that travels with publication)."""
+
+    event_type: ClassVar[str] = "dovetail.curricula.curriculum.updated.v1"
+    aggregate: ClassVar[str] = "curriculum"
+
+    curriculum_id: uuid.UUID
+    title: str
+    title_zh: str | None = None
+    consortium_id: uuid.UUID | None = None
+    approval_rule: str
+    co_author_ids: list[uuid.UUID] = []
+
+
 class SkillCoverage(BaseModel):
     """A skill a published version teaches, at the highest level any of its outcomes reaches."""
 
@@ -92,3 +106,12 @@ class ChangeProposalRejected(EventPayload):
     curriculum_id: uuid.UUID
     demand_id: uuid.UUID | None = None
     reason: str
+
+
+class ChangeProposalWithdrawn(EventPayload):
+    event_type: ClassVar[str] = "dovetail.curricula.proposal.withdrawn.v1"
+    aggregate: ClassVar[str] = "proposal"
+
+    proposal_id: uuid.UUID
+    curriculum_id: uuid.UUID
+    demand_id: uuid.UUID | None = None

@@ -23,6 +23,7 @@ from curricula.domain import can_view_drafts
 from curricula.schemas import (
     CoAuthorIn,
     CurriculumCreate,
+    CurriculumPatch,
     CurriculumPublic,
     DraftUpdate,
     ProposalCreate,
@@ -97,6 +98,21 @@ async def get_version(
     raise NotFound(f"curriculum {curriculum_id} has no visible version {number}")
 
 
+@router.patch("/curricula/{curriculum_id}", response_model=CurriculumPublic)
+async def update_curriculum(
+    curriculum_id: uuid.UUID,
+    body: CurriculumPatch,
+    uow: UoW,
+    p: CurrentPrincipal,
+    expected: ExpectedVersion,
+    response: Response,
+) -> Any:
+    """The owning college edits the curriculum's title, Chinese title, approval rule or consortium."""
+    c = await service.update_details(uow, p, curriculum_id, body.model_dump(exclude_unset=True), expected)
+    await uow.commit()
+    return _out(response, c, p)
+
+
 @router.put("/curricula/{curriculum_id}/draft", response_model=CurriculumPublic)
 async def replace_draft(
     curriculum_id: uuid.UUID,
@@ -132,6 +148,14 @@ async def start_draft(
 ) -> Any:
     """Start a new draft from the published version."""
     return await _lifecycle("start_draft", curriculum_id, uow, p, expected, response)
+
+
+@router.delete("/curricula/{curriculum_id}/draft", response_model=CurriculumPublic)
+async def discard_draft(
+    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+) -> Any:
+    """Discard the unpublished version (draft, in review or approved) so work restarts from the published one."""
+    return await _lifecycle("discard_draft", curriculum_id, uow, p, expected, response)
 
 
 @router.post("/curricula/{curriculum_id}/draft/submit", response_model=CurriculumPublic)

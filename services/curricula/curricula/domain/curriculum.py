@@ -19,6 +19,7 @@ from dovetail_shared.errors import (
 from dovetail_shared.events.base import DomainEvent, EventPayload
 from dovetail_shared.events.curricula import (
     CurriculumCreated,
+    CurriculumUpdated,
     CurriculumVersionPublished,
     CurriculumVersionRetired,
 )
@@ -241,7 +242,7 @@ class Curriculum(Aggregate):
             raise Conflict(f"organisation {org_id} already co-authors this curriculum")
         self.co_author_ids.append(org_id)
         self.touch()
-        return []
+        return [self._event(self._updated_payload())]
 
     def remove_co_author(self, org_id: uuid.UUID) -> list[DomainEvent]:
         """Removal is allowed mid-review: a departed firm must not block the others' version forever."""
@@ -252,6 +253,54 @@ class Curriculum(Aggregate):
         v = self.open_version
         if v is not None and v.status == VersionStatus.IN_REVIEW and self.is_approved(v):
             v.status = VersionStatus.APPROVED
+        self.touch()
+        return [self._event(self._updated_payload())]
+
+    def update_details(
+        self,
+        *,
+        title: str | None = None,
+        title_zh: str | None = None,
+        approval_rule: ApprovalRule | str | None = None,
+        consortium_id: uuid.UUID | None = None,
+        clear: frozenset[str] = frozenset(),
+    ) -> list[DomainEvent]:
+        """Change the curriculum's own facts; ``clear`` names optional fields to empty (``title_zh``,
+        ``consortium_id``). A stricter approval rule applies to the version in review from now on."""
+        out = ViolationCollector()
+        if title is not None:
+            check_text(out, "title", title, max_len=TITLE_MAX)
+        if title_zh is not None:
+            check_text(out, "title_zh", title_zh, max_len=TITLE_MAX)
+        out.raise_if_any()
+        rule = parse_enum(ApprovalRule, approval_rule, "approval_rule") if approval_rule is not None else None
+        before = (self.title, self.title_zh, self.approval_rule, self.consortium_id)
+        self.title = title if title is not None else self.title
+        self.title_zh = None if "title_zh" in clear else (title_zh if title_zh is not None else self.title_zh)
+        self.approval_rule = rule or self.approval_rule
+        if "consortium_id" in clear:
+            self.consortium_id = None
+        elif consortium_id is not None:
+            self.consortium_id = consortium_id
+        if (self.title, self.title_zh, self.approval_rule, self.consortium_id) == before:
+            return []
+        version = self.open_version
+        if version is not None and version.status == VersionStatus.IN_REVIEW and self.is_approved(version):
+            version.status = VersionStatus.APPROVED  # a looser rule may already be met
+        self.touch()
+        return [self._event(self._updated_payload())]
+
+    def discard_open_version(self) -> list[DomainEvent]:
+        """Drop the draft (or the version in review or approved) so work can restart from the published one.
+
+        Version 1 of a never-published curriculum cannot be dropped: it is where the curriculum starts.
+        """
+        version = self.open_version
+        if version is None:
+            raise InvalidTransition(VERSION_ENTITY, self.latest_version.status, "discard")
+        if self.published_version is None and len(self.versions) == 1:
+            raise ValidationFailed("versions", Rule.ONLY_VERSION, "the first version cannot be discarded; edit it")
+        self.versions = [v for v in self.versions if v.id != version.id]
         self.touch()
         return []
 
@@ -404,6 +453,16 @@ class Curriculum(Aggregate):
             effective_date=version.effective_date,
             total_hours=version.total_hours,
             skills=skill_coverage(version.modules),
+        )
+
+    def _updated_payload(self) -> CurriculumUpdated:
+        return CurriculumUpdated(
+            curriculum_id=self.id,
+            title=self.title,
+            title_zh=self.title_zh,
+            consortium_id=self.consortium_id,
+            approval_rule=str(self.approval_rule),
+            co_author_ids=list(self.co_author_ids),
         )
 
     def _event(self, payload: EventPayload) -> DomainEvent:

@@ -20,6 +20,7 @@ from dovetail_shared.events.curricula import (
     ChangeProposalAccepted,
     ChangeProposalRejected,
     ChangeProposalSubmitted,
+    ChangeProposalWithdrawn,
 )
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -275,12 +276,13 @@ class ChangeProposal(Aggregate):
         return [self._event(event)]
 
     def withdraw(self) -> list[DomainEvent]:
-        """By the proposer (checked by the service with policy.can_withdraw_proposal); no event exists yet."""
+        """By the proposer (checked by the service with policy.can_withdraw_proposal)."""
         self._require_submitted("withdraw")
         self.status = ProposalStatus.WITHDRAWN
         self.decided_at = utcnow()
         self.touch()
-        return []
+        event = ChangeProposalWithdrawn(proposal_id=self.id, curriculum_id=self.curriculum_id, demand_id=self.demand_id)
+        return [self._event(event)]
 
     def _require_submitted(self, action: str) -> None:
         if self.status != ProposalStatus.SUBMITTED:

@@ -28,6 +28,7 @@ class Rule(StrEnum):
     CURRICULUM_MISMATCH = "curriculum_mismatch"
     # Versions and proposals.
     OPEN_VERSION_EXISTS = "open_version_exists"
+    ONLY_VERSION = "only_version"
     EMPTY_DIFF = "empty_diff"
     MODULE_EXISTS = "module_exists"
     UNKNOWN_MODULE = "unknown_module"

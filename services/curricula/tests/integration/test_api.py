@@ -714,3 +714,33 @@ async def test_health_and_readiness(api: Any) -> None:
     assert (await api.client.get("/healthz")).json() == {"status": "ok"}
     r = await api.client.get("/readyz")
     assert r.status_code == 200 and r.json() == {"status": "ready"}
+
+
+async def test_the_college_edits_the_curriculum_details_and_nobody_else_does(api: Any) -> None:
+    c = await api.create(co_author_ids=[api.orgs.firm_a])
+    r = await api.client.patch(
+        f"/curricula/{c['id']}",
+        json={"title": "Welding, revised", "approval_rule": "any_co_author"},
+        headers=api.college_admin(c["version"]),
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["title"], r.json()["approval_rule"]) == ("Welding, revised", "any_co_author")
+    r = await api.client.patch(
+        f"/curricula/{c['id']}", json={"title": "Mine now"}, headers=api.firm_admin(api.orgs.firm_a)
+    )
+    api.problem(r, 403)
+    r = await api.client.patch(f"/curricula/{c['id']}", json={"owner": "me"}, headers=api.college_admin())
+    api.problem(r, 422, field="owner", rule="extra_forbidden")
+    r = await api.client.patch(f"/curricula/{c['id']}", json={"title": ""}, headers=api.college_admin())
+    api.problem(r, 422, field="title", rule="required")
+
+
+async def test_discarding_a_draft_restarts_from_the_published_version(api: Any) -> None:
+    c = await api.published()
+    c = await api.step(c, "/draft", expect=201)
+    assert [v["number"] for v in c["versions"]] == [1, 2]
+    r = await api.client.delete(f"/curricula/{c['id']}/draft", headers=api.college_admin(c["version"]))
+    assert r.status_code == 200, r.text
+    assert [v["number"] for v in r.json()["versions"]] == [1]
+    r = await api.client.delete(f"/curricula/{c['id']}/draft", headers=api.college_admin())
+    api.problem(r, 409, "invalid-transition")

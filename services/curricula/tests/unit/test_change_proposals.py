@@ -315,7 +315,9 @@ def test_reject(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
 
 def test_withdraw(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
     proposal = propose(published, orgs.firm_a, plc_diff)
-    assert proposal.withdraw() == []
+    (event,) = proposal.withdraw()
+    assert event.type == "dovetail.curricula.proposal.withdrawn.v1" and event.subject == proposal.id
+    assert event.payload.model_dump()["demand_id"] == proposal.demand_id
     assert proposal.status is ProposalStatus.WITHDRAWN
     with pytest.raises(InvalidTransition):
         proposal.review(published, orgs.college, "approve")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
 from curricula.domain import ApprovalRule, Curriculum, CurriculumLevel, Rule, VersionStatus
-from dovetail_shared.errors import Conflict, DomainError, ValidationFailed
+from dovetail_shared.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
 from dovetail_shared.events.curricula import CurriculumCreated
 
 
@@ -104,14 +105,60 @@ def test_add_and_remove_co_authors(orgs: Any) -> None:
     curriculum = create(orgs.college)
     before = curriculum.updated_at
 
-    assert curriculum.add_co_author(orgs.firm_a) == []
+    (event,) = curriculum.add_co_author(orgs.firm_a)
+    assert event.type == "dovetail.curricula.curriculum.updated.v1"
+    assert event.payload.model_dump()["co_author_ids"] == [orgs.firm_a]
     curriculum.add_co_author(orgs.firm_b)
     assert curriculum.co_author_ids == [orgs.firm_a, orgs.firm_b]
     assert curriculum.updated_at >= before
     assert curriculum.party_ids == {orgs.college, orgs.firm_a, orgs.firm_b}
 
-    curriculum.remove_co_author(orgs.firm_a)
+    (event,) = curriculum.remove_co_author(orgs.firm_a)
     assert curriculum.co_author_ids == [orgs.firm_b]
+    assert event.payload.model_dump()["co_author_ids"] == [orgs.firm_b]
+
+
+def test_details_change_emits_one_update_and_clears_what_is_asked(orgs: Any) -> None:
+    curriculum = create(orgs.college, co_author_ids=[orgs.firm_a])
+    consortium = uuid.uuid4()
+    (event,) = curriculum.update_details(title="New title", title_zh="新标题", consortium_id=consortium)
+    assert (curriculum.title, curriculum.title_zh, curriculum.consortium_id) == ("New title", "新标题", consortium)
+    assert event.payload.model_dump()["title"] == "New title"
+    assert curriculum.update_details(title="New title") == []  # nothing changed: nothing to tell
+    curriculum.update_details(clear=frozenset({"title_zh", "consortium_id"}))
+    assert curriculum.title_zh is None and curriculum.consortium_id is None
+    with pytest.raises(ValidationFailed) as err:
+        curriculum.update_details(title="  ")
+    assert (err.value.violations[0].field, err.value.violations[0].rule) == ("title", "required")
+    with pytest.raises(ValidationFailed):
+        curriculum.update_details(approval_rule="whoever_shouts")
+
+
+def test_a_looser_approval_rule_can_approve_the_version_in_review(orgs: Any, make_module: Any) -> None:
+    curriculum = create(orgs.college, co_author_ids=[orgs.firm_a, orgs.firm_b])
+    curriculum.replace_draft_modules([make_module("M1")])
+    curriculum.submit_for_review()
+    curriculum.review_version(orgs.firm_a, "approve")
+    assert curriculum.open_version is not None and curriculum.open_version.status == "in_review"
+    curriculum.update_details(approval_rule="any_co_author")
+    assert curriculum.open_version.status == "approved"
+
+
+def test_discarding_the_open_version_restarts_from_the_published_one(orgs: Any, make_module: Any) -> None:
+    curriculum = create(orgs.college)
+    with pytest.raises(ValidationFailed) as err:
+        curriculum.discard_open_version()
+    assert err.value.violations[0].rule == "only_version"
+    curriculum.replace_draft_modules([make_module("M1")])
+    curriculum.submit_for_review()
+    curriculum.publish(date(2026, 9, 1))
+    with pytest.raises(InvalidTransition):
+        curriculum.discard_open_version()  # nothing open
+    curriculum.start_draft()
+    assert curriculum.discard_open_version() == []
+    assert [v.number for v in curriculum.versions] == [1] and curriculum.open_version is None
+    curriculum.start_draft()  # and work can start again
+    assert curriculum.latest_version.number == 2
 
 
 def test_co_author_changes_that_make_no_sense_are_refused(orgs: Any) -> None:

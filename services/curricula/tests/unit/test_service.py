@@ -687,7 +687,7 @@ async def test_only_the_proposer_withdraws(
     withdrawn = await service.decide_proposal(uow, firm_a_admin, proposal.id, "withdraw", 1)
     assert withdrawn.status == ProposalStatus.WITHDRAWN
     assert (await uow.proposals.require(proposal.id)).version == 2
-    assert uow.events == []
+    assert [e.type for e in uow.events] == ["dovetail.curricula.proposal.withdrawn.v1"]
 
 
 async def test_a_proposal_is_invisible_outside_the_partnership(
