@@ -60,6 +60,9 @@ class MessagingTables:
             sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
             sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
             sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+            # A row Kafka refused for good (too large, invalid topic): parked, so it cannot block the rest.
+            sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("error", sa.Text, nullable=True),
             sa.Index(f"ix_{schema}_outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
             schema=schema,
         )

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
 from dovetail_shared.logging import correlation_id_var, get_logger, new_correlation_id, traceparent_var
-from dovetail_shared.messaging.envelope import EnvelopeError, ReceivedEvent, decode
+from dovetail_shared.messaging.envelope import ReceivedEvent, decode
 from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.tracing import consumer_span
@@ -35,11 +35,23 @@ class TransientError(Exception):
 TRANSIENT = (TransientError, OperationalError, InterfaceError, ConnectionError, OSError, asyncio.TimeoutError)
 
 
+# SQLSTATE classes and codes worth retrying: serialization/deadlock (40), insufficient resources (53),
+# connection (08), operator intervention such as a restart (57: includes statement timeout 57014), lock
+# not available (55P03).
+_TRANSIENT_SQLSTATE_PREFIXES = ("40", "53", "08", "57", "55P03")
+
+
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, TRANSIENT):
         return True
-    # asyncpg reports a lost connection as DBAPIError with connection_invalidated set.
-    return isinstance(exc, DBAPIError) and bool(getattr(exc, "connection_invalidated", False))
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(
+            getattr(exc.orig, "__cause__", None), "sqlstate", None
+        )
+        return bool(sqlstate) and str(sqlstate).startswith(_TRANSIENT_SQLSTATE_PREFIXES)
+    return False
 
 
 @dataclass
@@ -125,61 +137,74 @@ class EventConsumer:
         """Between the database commit and the offset commit: the crash window tests simulate a kill in."""
 
     async def process_batch(self, records: list[ConsumerRecord[Any, Any]], producer: AIOKafkaProducer) -> None:
-        """Handle a partition's records: in chunks of one transaction each, one by one if a chunk fails.
+        """Handle a partition's records in order: in chunks of one transaction each, one by one if a chunk fails.
 
         One commit per chunk instead of per record is what makes the inbox fast; a handler error anywhere
         in a chunk rolls the chunk back and replays it record by record, so retries and dead-lettering
-        stay per record and one bad message never takes good ones down with it.
+        stay per record and one bad message never takes good ones down with it. A record that cannot be
+        read is dead-lettered only after the records before it are handled, so a rewind never writes it twice.
         """
         pending: list[tuple[ConsumerRecord[Any, Any], ReceivedEvent, Handler]] = []
         for record in records:
-            decoded = await self._decode(record, producer)
+            try:
+                decoded = self._decode(record)
+            except Exception as exc:  # anything unreadable is poison: it will never read better
+                await self._flush(pending, producer)
+                pending = []
+                log.error(
+                    "consumer.poison",
+                    group=self.group_id,
+                    error=repr(exc)[:500],
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                )
+                await self._dead_letter(record, producer, exc)
+                continue
             if decoded is not None:
                 pending.append((record, *decoded))
-        size = max(1, self.settings.consumer_batch_size)
-        for i in range(0, len(pending), size):
-            chunk = pending[i : i + size]
-            try:
-                handled, duplicates = await self._handle_chunk(chunk)
-            except Exception as exc:
-                log.info("consumer.chunk_fallback", group=self.group_id, size=len(chunk), error=repr(exc)[:200])
-                for record, event, handler in chunk:
-                    await self._process_decoded(record, event, handler, producer)
-                continue
-            self.stats.handled += handled
-            self.stats.duplicates += duplicates
+                if len(pending) >= max(1, self.settings.consumer_batch_size):
+                    await self._flush(pending, producer)
+                    pending = []
+        await self._flush(pending, producer)
+
+    async def _flush(
+        self, chunk: list[tuple[ConsumerRecord[Any, Any], ReceivedEvent, Handler]], producer: AIOKafkaProducer
+    ) -> None:
+        if not chunk:
+            return
+        try:
+            handled, duplicates = await self._handle_chunk(chunk)
+        except Exception as exc:
+            log.info("consumer.chunk_fallback", group=self.group_id, size=len(chunk), error=repr(exc)[:200])
+            for record, event, handler in chunk:
+                await self._process_decoded(record, event, handler, producer)
+            return
+        self.stats.handled += handled
+        self.stats.duplicates += duplicates
 
     async def process(self, record: ConsumerRecord[Any, Any], producer: AIOKafkaProducer) -> str:
         """Handle one record; returns what happened: handled | duplicate | ignored | dead_lettered."""
-        decoded = await self._decode(record, producer)
+        try:
+            decoded = self._decode(record)
+        except Exception as exc:
+            log.error("consumer.poison", group=self.group_id, error=repr(exc)[:500], offset=record.offset)
+            await self._dead_letter(record, producer, exc)
+            return "dead_lettered"
         if decoded is None:
-            return "skipped"
+            return "ignored"
         return await self._process_decoded(record, *decoded, producer)
 
-    async def _decode(
-        self, record: ConsumerRecord[Any, Any], producer: AIOKafkaProducer
-    ) -> tuple[ReceivedEvent, Handler] | None:
-        """The event and its handler; None when the record was dead-lettered or is of a type we ignore."""
-        try:
-            event = decode(
-                key=record.key,
-                value=record.value,
-                headers=record.headers,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-            )
-        except EnvelopeError as exc:
-            log.error(
-                "consumer.poison",
-                group=self.group_id,
-                error=str(exc),
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-            )
-            await self._dead_letter(record, producer, exc)
-            return None
+    def _decode(self, record: ConsumerRecord[Any, Any]) -> tuple[ReceivedEvent, Handler] | None:
+        """The event and its handler; None for a type this group ignores. Raises for an unreadable record."""
+        event = decode(
+            key=record.key,
+            value=record.value,
+            headers=record.headers,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
         handler = self.handlers.get(event.type)
         if handler is None:
             self.stats.ignored += 1  # other event types on the topic; consumers ignore what they don't need

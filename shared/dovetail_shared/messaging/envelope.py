@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,9 @@ _FORMAT = JSONFormat()
 CONTENT_TYPE = "application/json"
 CORRELATION_ATTR = "correlationid"
 TRACEPARENT_HEADER = "traceparent"
+
+
+_TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 
 
 class EnvelopeError(ValueError):
@@ -69,15 +73,23 @@ def encode(
     return key.encode(), message.value, headers
 
 
+def _valid_traceparent(raw: bytes | None) -> str | None:
+    """A W3C traceparent, or None: trace context is advisory, so a broken one is dropped, never fatal."""
+    if not raw:
+        return None
+    text = raw.decode("ascii", "replace")
+    return text if _TRACEPARENT.fullmatch(text) else None
+
+
 def decode(
     *, key: bytes | None, value: bytes | None, headers: Any, topic: str, partition: int, offset: int
 ) -> ReceivedEvent:
     """Parse one Kafka record; raises ``EnvelopeError`` for anything that is not a valid CloudEvent."""
-    header_map = {name: bytes(val or b"") for name, val in (headers or [])}
-    traceparent = header_map.pop(TRACEPARENT_HEADER, None)
     if value is None:
         raise EnvelopeError("record has no value")
     try:
+        header_map = {str(name): bytes(val or b"") for name, val in (headers or [])}
+        traceparent = _valid_traceparent(header_map.pop(TRACEPARENT_HEADER, None))
         event = from_binary(KafkaMessage(headers=header_map, key=key, value=value), _FORMAT)
         data = event.get_data()
         if not isinstance(data, dict):
@@ -96,7 +108,7 @@ def decode(
         time=event.get_time(),
         data=data,
         correlation_id=str(correlation) if correlation else None,
-        traceparent=traceparent.decode() if traceparent else None,
+        traceparent=traceparent,
         topic=topic,
         partition=partition,
         offset=offset,

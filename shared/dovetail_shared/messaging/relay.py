@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dovetail_shared.db import MessagingTables, asyncpg_dsn
@@ -20,6 +21,10 @@ from dovetail_shared.messaging.kafka import ensure_topics, make_producer
 from dovetail_shared.settings import ServiceSettings
 
 log = get_logger(__name__)
+
+
+# The lock connection holds this one advisory lock and nothing else.
+LOCK_HELD = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND granted)"
 
 
 def advisory_lock_key(schema: str) -> int:
@@ -96,11 +101,13 @@ class OutboxRelay:
                 await producer.start()
             while not self._stopping.is_set():
                 self._wake.clear()
+                # Leadership is proven before every batch: a lock connection that died (or was terminated)
+                # means another relay may already be publishing, so this one must stop at once.
+                if not await conn.fetchval(LOCK_HELD, timeout=5):
+                    raise ConnectionError("relay lost its advisory lock")
                 sent = await self.publish_batch(producer)
                 if sent >= self.settings.relay_batch_size:
                     continue  # more may be waiting: don't sleep
-                if conn.is_closed():
-                    raise ConnectionError("relay lock connection closed")
                 with contextlib.suppress(asyncio.TimeoutError):
                     # The poll is the fallback for a lost NOTIFY (e.g. while reconnecting).
                     await asyncio.wait_for(self._wake.wait(), timeout=self.settings.relay_poll_interval_s)
@@ -122,7 +129,7 @@ class OutboxRelay:
             rows = (
                 await conn.execute(
                     sa.select(outbox)
-                    .where(outbox.c.published_at.is_(None))
+                    .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None))
                     .order_by(outbox.c.id)
                     .limit(self.settings.relay_batch_size)
                 )
@@ -134,7 +141,8 @@ class OutboxRelay:
         if topics:
             await ensure_topics(self.settings, topics)
             self._known_topics |= topics
-        futures = []
+        futures: list[tuple[Any, Any]] = []
+        parked: dict[int, str] = {}
         for r in rows:
             key, value, headers = encode(
                 event_id=r.event_id,
@@ -147,16 +155,35 @@ class OutboxRelay:
                 correlation_id=(r.headers or {}).get("correlation_id"),
                 traceparent=(r.headers or {}).get("traceparent"),
             )
-            futures.append(await producer.send(r.topic, value=value, key=key, headers=headers))
-        await asyncio.gather(*futures)
+            try:
+                futures.append((r, await producer.send(r.topic, value=value, key=key, headers=headers)))
+            except KafkaError as exc:
+                if exc.retriable:
+                    raise
+                parked[r.id] = f"{type(exc).__name__}: {exc}"
+        for r, outcome in zip(
+            [r for r, _ in futures], await asyncio.gather(*(f for _, f in futures), return_exceptions=True), strict=True
+        ):
+            if isinstance(outcome, KafkaError) and not outcome.retriable:
+                parked[r.id] = f"{type(outcome).__name__}: {outcome}"
+            elif isinstance(outcome, BaseException):
+                raise outcome  # retriable or unknown: the batch is re-sent later, inboxes absorb the repeats
         await self.after_send_hook(rows)
         async with self.engine.begin() as conn:
             # A lost mark only means a re-send that inboxes absorb, so the mark need not wait for fsync.
             await conn.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-            await conn.execute(
-                sa.update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=sa.func.now())
-            )
-        self.published += len(rows)
+            sent_ids = [r.id for r in rows if r.id not in parked]
+            if sent_ids:
+                await conn.execute(
+                    sa.update(outbox).where(outbox.c.id.in_(sent_ids)).values(published_at=sa.func.now())
+                )
+            for row_id, error in parked.items():
+                await conn.execute(
+                    sa.update(outbox).where(outbox.c.id == row_id).values(failed_at=sa.func.now(), error=error[:2000])
+                )
+        for row_id, error in parked.items():
+            log.error("relay.parked", schema=self.messaging.schema, outbox_id=row_id, error=error[:500])
+        self.published += len(rows) - len(parked)
         log.debug("relay.published", count=len(rows), last_id=rows[-1].id)
         return len(rows)
 

@@ -42,6 +42,7 @@ class ProbeHappened(EventPayload):
     seq: int
     poison: bool = False
     transient_failures: int = 0
+    note: str = ""
 
 
 class ProbeSettings(ServiceSettings):

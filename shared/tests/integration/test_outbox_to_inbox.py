@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from dovetail_shared.messaging.consumer import EventConsumer
 from dovetail_shared.messaging.kafka import dead_letter_topic
-from dovetail_shared.messaging.relay import OutboxRelay
+from dovetail_shared.messaging.relay import OutboxRelay, advisory_lock_key
 from dovetail_shared.testing.kafka import header, read_topic
 from dovetail_shared.testing.probe import Probe, messaging, topic, wait_until
 
@@ -155,3 +155,95 @@ async def _true(value: bool) -> bool:
 
 async def _eq(value: int, expected: int) -> bool:
     return value == expected
+
+
+async def test_a_row_kafka_refuses_for_good_is_parked_and_the_rest_keep_flowing(
+    probe: Probe, background: Background
+) -> None:
+    await probe.emit(1)
+    big = await probe.emit(2, note="x" * 1_200_000)  # over the producer's 1 MiB request limit
+    after = await probe.emit(3)
+    relay = background.start(OutboxRelay(probe.settings, probe.engine, messaging))
+    consumer = background.start(probe.consumer())
+    await wait_until(lambda: _eq(consumer.stats.handled, 2))
+    outbox = messaging.outbox
+    async with probe.engine.connect() as conn:
+        parked = (await conn.execute(sa.select(outbox).where(outbox.c.event_id == big))).one()
+        delivered = (await conn.execute(sa.select(outbox).where(outbox.c.event_id == after))).one()
+    assert parked.published_at is None and parked.failed_at is not None
+    assert "MessageSizeTooLarge" in parked.error
+    assert delivered.published_at is not None
+    assert relay.published == 2
+
+
+async def test_a_relay_that_loses_its_lock_stops_publishing_before_the_next_batch(
+    probe: Probe, background: Background
+) -> None:
+    settings = probe.settings.with_overrides(relay_batch_size=50)
+    await prefill(probe, 3000)
+    first = background.start(OutboxRelay(settings, probe.engine, messaging))
+    await wait_until(lambda: _true(first.published > 0), interval=0.01)
+    second = background.start(OutboxRelay(settings, probe.engine, messaging))
+    # An operator (or a network cut) kills the leader's lock session mid-backlog: the standby takes over,
+    # and the old leader must notice before its next batch instead of publishing alongside.
+    async with probe.engine.begin() as conn:
+        await conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND objid::bigint = :key AND pid <> pg_backend_pid()"
+            ),
+            {"key": advisory_lock_key(messaging.schema)},
+        )
+    await wait_until(lambda: _zero(probe.unpublished()), timeout=60)
+    records = await read_topic(settings.kafka_bootstrap_servers, topic(settings), want=3000, timeout_s=60)
+    ids = [header(r, "ce_id") for r in records]
+    assert len(set(ids)) == 3000
+    # At most the batch in flight when the lock vanished is sent twice (the inbox absorbs that).
+    assert len(ids) - 3000 <= 50, f"{len(ids) - 3000} duplicates: two relays published side by side"
+    assert second.published + first.published >= 3000
+
+
+async def prefill(probe: Probe, n: int) -> None:
+    rows = [
+        {
+            "event_id": uuid.uuid4(),
+            "event_type": "dovetail.probe.thing.happened.v1",
+            "topic": topic(probe.settings),
+            "key": str(uuid.uuid4()),
+            "subject": "s",
+            "payload": {"seq": i},
+            "headers": {},
+            "occurred_at": __import__("datetime").datetime.now(__import__("datetime").UTC),
+        }
+        for i in range(n)
+    ]
+    async with probe.engine.begin() as conn:
+        await conn.execute(sa.insert(messaging.outbox), rows)
+
+
+async def test_broken_trace_context_is_dropped_and_the_event_still_handled(
+    probe: Probe, background: Background
+) -> None:
+    from dovetail_shared.messaging.envelope import encode
+
+    key, value, headers = encode(
+        event_id=uuid.uuid4(),
+        event_type="dovetail.probe.thing.happened.v1",
+        source="/test",
+        subject="s",
+        time=__import__("datetime").datetime.now(__import__("datetime").UTC),
+        payload={"seq": 7},
+        key="k",
+    )
+    headers = [*headers, ("traceparent", b"\xff\xfe")]
+    bad_type = [(n, b"\xff" if n == "ce_type" else v) for n, v in headers if n != "traceparent"]
+    producer = AIOKafkaProducer(bootstrap_servers=probe.settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic(probe.settings), value=value, key=key, headers=bad_type)
+        await producer.send_and_wait(topic(probe.settings), value=value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+    consumer = background.start(probe.consumer())
+    await wait_until(lambda: _eq(consumer.stats.handled, 1))
+    assert consumer.stats.dead_lettered == 1  # the undecodable type, not the broken trace context
