@@ -4,6 +4,8 @@ SHELL := /bin/bash
 UV ?= uv
 SERVICES := curricula consortia
 export PATH := $(HOME)/.local/bin:$(PATH)
+# Local runs use the shipped development placeholders; services refuse them unless told they run locally.
+export DOVETAIL_ENVIRONMENT ?= development
 
 .PHONY: help
 help: ## List every target with a line of description

@@ -4,6 +4,7 @@ contributions and a benefit distribution, and a co-designed curriculum published
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import time
 import uuid
@@ -11,6 +12,10 @@ from datetime import date
 from typing import Any
 
 import httpx
+
+# A development tool: it mints tokens with the development secret, which only development accepts.
+os.environ.setdefault("DOVETAIL_ENVIRONMENT", "development")
+
 from curricula.config import get_settings as curricula_settings
 from dovetail_shared.auth import issue_token
 from dovetail_shared.taxonomy import taxonomy_dir

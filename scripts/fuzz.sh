@@ -19,6 +19,7 @@
 #                      of bug to look for others behind it
 # Reports (JUnit, HAR of every request, a pytest reproducer of failures) go to .local/fuzz/<service>/.
 set -euo pipefail
+export DOVETAIL_ENVIRONMENT="${DOVETAIL_ENVIRONMENT:-development}"  # dev tokens are accepted only locally
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="$ROOT/.venv/bin/python"

@@ -41,7 +41,9 @@ class ServiceSettings(BaseSettings):
 
     service_name: ClassVar[str] = "service"
 
-    environment: Environment = Environment.DEVELOPMENT
+    # Secure by default: a deployment that forgets to say where it runs refuses the shipped placeholders.
+    # Local runs say `development` (the Makefile and scripts export it), the test suite `test`.
+    environment: Environment = Environment.PRODUCTION
     database_url: str = "postgresql+asyncpg://dovetail:dovetail@127.0.0.1:55432/dovetail"
     db_pool_size: int = 10
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
@@ -67,6 +69,7 @@ class ServiceSettings(BaseSettings):
     otel_exporter: str = Field("none", pattern="^(none|console|otlp)$")
     otel_endpoint: str | None = None
     log_json: bool = True
+    max_body_bytes: int = 1_000_000  # well under Kafka's 1 MiB record limit, so every event fits
     default_page_size: int = 50
     max_page_size: int = 200
 
@@ -91,7 +94,10 @@ class ServiceSettings(BaseSettings):
         if not self.environment.is_local:
             symmetric = any(a.startswith("HS") for a in self.jwt_algorithms)
             if symmetric and self.jwt_secret.get_secret_value() in PLACEHOLDER_SECRETS:
-                raise ValueError(f"jwt_secret: a placeholder secret is refused in {self.environment}; set a real one")
+                raise ValueError(
+                    f"jwt_secret: a placeholder secret is refused in {self.environment}; set a real one "
+                    "(or DOVETAIL_ENVIRONMENT=development for a local run)"
+                )
             if symmetric and len(self.jwt_secret.get_secret_value()) < 32:
                 raise ValueError(f"jwt_secret: must be at least 32 characters in {self.environment}")
             if not symmetric and not self.jwks_url:

@@ -32,10 +32,27 @@ def _render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
-def export(directory: Path = SCHEMA_DIR) -> list[Path]:
+class BreakingChange(Exception):
+    """Regenerating would overwrite a committed schema with an incompatible one of the same major version."""
+
+
+def export(directory: Path = SCHEMA_DIR, *, allow_breaking: bool = False) -> list[Path]:
+    """Write every schema; refuses (writing nothing) to replace a committed one incompatibly.
+
+    Without the refusal, regenerating would silently "approve" a breaking change and the contract test
+    would pass; a breaking change is a new major version (a new type) instead.
+    """
     directory.mkdir(parents=True, exist_ok=True)
+    current = current_schemas()
+    breaking: list[str] = []
+    for event_type, schema in current.items():
+        path = directory / f"{event_type}.json"
+        if path.exists():
+            breaking += [f"{event_type}: {p}" for p in incompatibilities(json.loads(path.read_text()), schema)]
+    if breaking and not allow_breaking:
+        raise BreakingChange("\n".join(breaking))
     written = []
-    for event_type, schema in current_schemas().items():
+    for event_type, schema in current.items():
         path = directory / f"{event_type}.json"
         path.write_text(_render(schema))
         written.append(path)
@@ -116,9 +133,18 @@ def check(directory: Path = SCHEMA_DIR) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["export", "check"])
+    parser.add_argument(
+        "--allow-breaking", action="store_true", help="overwrite incompatibly (only before a type was ever released)"
+    )
     args = parser.parse_args(argv)
     if args.command == "export":
-        for path in export():
+        try:
+            paths = export(allow_breaking=args.allow_breaking)
+        except BreakingChange as exc:
+            print(f"refusing to overwrite committed schemas with breaking changes:\n{exc}", file=sys.stderr)
+            print("add a new major version (…v2) instead of changing v1", file=sys.stderr)
+            return 1
+        for path in paths:
             print(path.relative_to(SCHEMA_DIR.parents[1]))
         return 0
     problems = check()

@@ -11,10 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from dovetail_shared.http.middleware import CorrelationIdMiddleware
+from dovetail_shared.http.middleware import BodySizeLimitMiddleware, CorrelationIdMiddleware
 from dovetail_shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_schema_components
+from dovetail_shared.logging import get_logger
 from dovetail_shared.runtime import Runtime, ServiceSpec
 from dovetail_shared.settings import ServiceSettings
+
+log = get_logger(__name__)
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
@@ -36,6 +39,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
     )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
     # Server spans with the caller's traceparent as parent; events emitted while handling carry them on.
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
@@ -52,7 +56,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             async with runtime.engine.connect() as conn:
                 await conn.execute(sa.text("SELECT 1"))
         except Exception as exc:
-            return JSONResponse({"status": "unavailable", "database": repr(exc)[:200]}, status_code=503)
+            # The reason goes to the log, not to an anonymous caller (it may name hosts and roles).
+            log.warning("readyz.database_unavailable", error=repr(exc)[:300])
+            return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
     for router in spec.routers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Generic, TypeVar
 
@@ -14,6 +15,7 @@ from dovetail_shared.principal import Principal
 from dovetail_shared.runtime import Runtime
 from dovetail_shared.uow import SqlUnitOfWork
 
+_VERSION = re.compile(r"[0-9]{1,12}")
 _bearer = HTTPBearer(auto_error=False, description="JWT with sub, org and roles")
 T = TypeVar("T")
 
@@ -87,7 +89,7 @@ def if_match(
     if if_match is None:
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit() or len(raw) > 12:
+    if not _VERSION.fullmatch(raw):  # ASCII digits only: str.isdigit() also accepts superscripts
         raise ValidationFailed("If-Match", "integer_version", "must be the aggregate's version number")
     return int(raw)
 

@@ -19,6 +19,9 @@ from dovetail_shared.runner import all_topics, migrate
 from dovetail_shared.runtime import ServiceSpec
 from dovetail_shared.settings import ServiceSettings
 
+# Before any settings are read: the suite runs on local servers with the shipped placeholders.
+os.environ.setdefault("DOVETAIL_ENVIRONMENT", "test")
+
 TEST_DATABASE_URL = os.environ.get(
     "DOVETAIL_TEST_DATABASE_URL", "postgresql+asyncpg://dovetail:dovetail@127.0.0.1:55432/dovetail_test"
 )

@@ -59,3 +59,21 @@ def test_a_payload_with_a_badly_named_type_is_refused_at_definition() -> None:
     for bad in ("dovetail.consortia.join_request.submitted.v1", "consortia.member.joined.v1", "dovetail.a.b.c.v0"):
         with pytest.raises(ValueError, match="is not dovetail"):
             type("Bad", (EventPayload,), {"__annotations__": {"event_type": ClassVar[str]}, "event_type": bad})
+
+
+def test_regenerating_refuses_to_overwrite_a_schema_with_a_breaking_change(tmp_path) -> None:
+    import json
+
+    import pytest
+    from dovetail_shared.events.schemas import BreakingChange, export
+
+    export(tmp_path)
+    target = tmp_path / "dovetail.curricula.version.published.v1.json"
+    committed = json.loads(target.read_text())
+    committed["properties"]["retired_field"] = {"type": "string"}  # as if the code had dropped a field
+    target.write_text(json.dumps(committed))
+    with pytest.raises(BreakingChange, match="retired_field: removed"):
+        export(tmp_path)
+    assert "retired_field" in target.read_text()  # nothing was overwritten
+    export(tmp_path, allow_breaking=True)
+    assert "retired_field" not in target.read_text()

@@ -98,3 +98,36 @@ async def test_fake_unit_of_work_publishes_only_what_was_committed() -> None:
 def test_validation_failed_carries_field_and_rule() -> None:
     err = ValidationFailed("shares", "shares_sum_to_100", "must sum to 100")
     assert (err.status, err.violations[0].field, err.violations[0].rule) == (422, "shares", "shares_sum_to_100")
+
+
+async def test_bodies_over_the_limit_are_413_whether_declared_or_streamed() -> None:
+    from dovetail_shared.http.middleware import BodySizeLimitMiddleware
+
+    app = _app()
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=100)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        r = await client.post("/v", json={"n": 1, "pad": "x" * 200})
+        assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+
+        async def stream():  # no Content-Length: the limit must hold while reading
+            yield b'{"n": 1, "pad": "'
+            yield b"x" * 300
+            yield b'"}'
+
+        r = await client.post("/v", content=stream(), headers={"content-type": "application/json"})
+        assert r.status_code == 413
+        assert (await client.post("/v", json={"n": 2})).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", '"¹"', 'W/"³"', "12345678901234", "-1", "1.0"])
+def test_if_match_accepts_only_ascii_version_numbers(value: str) -> None:
+    from dovetail_shared.http.deps import if_match
+
+    with pytest.raises(ValidationFailed):
+        if_match(value)
+
+
+def test_if_match_accepts_bare_quoted_and_weak_versions() -> None:
+    from dovetail_shared.http.deps import if_match
+
+    assert [if_match(v) for v in ("3", '"3"', 'W/"3"')] == [3, 3, 3]
