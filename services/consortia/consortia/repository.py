@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -34,8 +36,9 @@ from consortia.tables import (
 )
 
 
-def registration_number_taken(number: str) -> Conflict:
-    message = f"an organisation with registration number {number!r} is already registered"
+def registration_number_taken() -> Conflict:
+    # Non-committal on purpose: the holder may be a pending applicant, which nobody but operators may learn of.
+    message = "this registration number cannot be registered; contact a platform operator"
     return Conflict(f"registration_number: {message}", violations=[Violation("registration_number", "unique", message)])
 
 
@@ -46,28 +49,54 @@ def _violated_constraint(exc: IntegrityError) -> str | None:
 
 
 class OrganizationRepository(AggregateRepository[Organization]):
+    """Organisations; a registration number is held by at most one organisation that is not rejected."""
+
     aggregate = Organization
     table = organizations_table
     entity_name = "organization"
 
     async def add(self, agg: Organization) -> None:
-        """Insert; a registration number already taken (even by a racing request) is a named 409."""
-        if await self.by_registration_number(agg.registration_number) is not None:
-            raise registration_number_taken(agg.registration_number)
-        try:
-            # A savepoint keeps the transaction usable if the unique index refuses the row.
-            async with self.session.begin_nested():
-                await super().add(agg)
-        except IntegrityError as exc:
-            if _violated_constraint(exc) == REGISTRATION_NUMBER_INDEX:
-                raise registration_number_taken(agg.registration_number) from exc
-            raise
+        """Insert; a registration number already held (even by a racing request) is a named 409."""
+        await self._ensure_number_free(agg)
+        async with self._number_unique():
+            await super().add(agg)
+
+    async def save(self, agg: Organization, *, expected_version: int | None = None) -> None:
+        """Update; resubmitting a rejected organisation whose number another one now holds is a named 409."""
+        await self._ensure_number_free(agg)
+        async with self._number_unique():
+            await super().save(agg, expected_version=expected_version)
 
     async def by_registration_number(self, number: str) -> Organization | None:
+        """The organisation holding ``number`` (any case): rejected ones have released it."""
         t = self.table
-        stmt = sa.select(t).where(sa.func.upper(t.c.registration_number) == number.upper())
+        stmt = sa.select(t).where(
+            sa.func.upper(t.c.registration_number) == number.upper(),
+            t.c.verification_status != VerificationStatus.REJECTED.value,
+        )
         row = (await self.session.execute(stmt)).first()
         return None if row is None else self._from_row(row)
+
+    async def _ensure_number_free(self, agg: Organization) -> None:
+        if agg.verification_status == VerificationStatus.REJECTED:
+            return
+        holder = await self.by_registration_number(agg.registration_number)
+        if holder is not None and holder.id != agg.id:
+            raise registration_number_taken()
+
+    @asynccontextmanager
+    async def _number_unique(self) -> AsyncIterator[None]:
+        """The unique index catches what the pre-check cannot see (a racing request), as the same 409.
+
+        A savepoint keeps the transaction usable when the index refuses the row.
+        """
+        try:
+            async with self.session.begin_nested():
+                yield
+        except IntegrityError as exc:
+            if _violated_constraint(exc) == REGISTRATION_NUMBER_INDEX:
+                raise registration_number_taken() from exc
+            raise
 
     async def visible_to(
         self,

@@ -14,14 +14,22 @@ from sqlmodel import Field, SQLModel
 
 SCHEMA = "consortia"
 metadata = SQLModel.metadata
-# Registration numbers are compared case-insensitively: "91320500ma1…" must not pass as a new firm.
+# Registration numbers are compared case-insensitively: "91320500ma1…" must not pass as a new firm. Only
+# organisations that are not rejected hold their number: a squatter's rejected application must not block
+# the genuine firm from registering it.
 REGISTRATION_NUMBER_INDEX = "uq_consortia_organizations_registration_number"
+NUMBER_RELEASED_STATUS = "rejected"
 
 
 class OrganizationRow(SQLModel, table=True):
     __tablename__ = "organizations"
     __table_args__ = (
-        sa.Index(REGISTRATION_NUMBER_INDEX, sa.text("upper(registration_number)"), unique=True),
+        sa.Index(
+            REGISTRATION_NUMBER_INDEX,
+            sa.text("upper(registration_number)"),
+            unique=True,
+            postgresql_where=sa.text(f"verification_status <> '{NUMBER_RELEASED_STATUS}'"),
+        ),
         sa.Index("ix_consortia_organizations_status", "verification_status"),
         {"schema": SCHEMA},
     )

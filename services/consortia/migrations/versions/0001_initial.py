@@ -47,13 +47,15 @@ def upgrade() -> None:
         sa.Column("registered_by", sa.Text, nullable=True),
         schema=SCHEMA,
     )
-    # Case-insensitive: the service maps a violation of this index to 409 registration_number/unique.
+    # Case-insensitive, and held only by organisations that are not rejected (a rejected squatter must not
+    # block the genuine firm): the service maps a violation of this index to 409 registration_number/unique.
     op.create_index(
         "uq_consortia_organizations_registration_number",
         "organizations",
         [sa.text("upper(registration_number)")],
         unique=True,
         schema=SCHEMA,
+        postgresql_where=sa.text("verification_status <> 'rejected'"),
     )
     op.create_index("ix_consortia_organizations_status", "organizations", ["verification_status"], schema=SCHEMA)
 

@@ -6,11 +6,16 @@ import asyncio
 import uuid
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
+from consortia.tables import organizations_table
 from dovetail_shared.events.base import topic_for
 from dovetail_shared.events.consortia import OrganizationRegistered, OrganizationRejected, OrganizationVerified
 from dovetail_shared.messaging.relay import OutboxRelay
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.testing.kafka import header, read_topic
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .conftest import Api, assert_cloudevent
 
@@ -150,12 +155,89 @@ async def test_bad_input_names_field_and_rule(api: Api) -> None:
     api.problem(r, 422, field="region")
 
 
+NON_COMMITTAL = "this registration number cannot be registered; contact a platform operator"
+
+
 async def test_registration_number_is_unique_case_insensitively(api: Api) -> None:
     first = await api.register("enterprise")
     again = api.org_body("enterprise", registration_number=first["registration_number"].lower())
     r = await api.client.post("/organizations", json=again, headers=api.as_("learner"))
     body = api.problem(r, 409, "conflict", field="registration_number", rule="unique")
     assert len(body["violations"]) == 1
+
+
+async def test_a_taken_number_does_not_reveal_a_hidden_applicant(api: Api) -> None:
+    """A pending applicant is invisible to strangers (404); the 409 must not say more than that."""
+    pending = await api.register("enterprise", headers=api.as_("learner", sub="applicant"))
+    number = pending["registration_number"]
+    r = await api.client.post(
+        "/organizations", json=api.org_body("enterprise", registration_number=number), headers=api.as_("learner")
+    )
+    body = api.problem(r, 409, "conflict", field="registration_number", rule="unique")
+    assert body["violations"][0]["message"] == NON_COMMITTAL
+    assert body["detail"] == f"registration_number: {NON_COMMITTAL}"
+    assert number not in r.text and number.lower() not in r.text.lower()
+    assert pending["id"] not in r.text
+
+
+async def test_a_rejected_registration_releases_its_number(api: Api) -> None:
+    squatter = api.as_("learner", sub=f"squatter-{uuid.uuid4().hex[:6]}")
+    squatted = await api.register("enterprise", headers=squatter)
+    number = squatted["registration_number"]
+    r = await api.client.post(
+        f"/organizations/{squatted['id']}/reject", json={"reason": "not this firm's licence"}, headers=api.operator()
+    )
+    assert r.status_code == 200, r.text
+
+    # The genuine firm registers the number (in any case) despite the rejected application.
+    genuine = await api.register("enterprise", registration_number=number.lower())
+    # The squatter's resubmission now meets the holder: a clean, named 409, and it stays rejected.
+    r = await api.client.post(f"/organizations/{squatted['id']}/resubmit", headers=squatter)
+    body = api.problem(r, 409, "conflict", field="registration_number", rule="unique")
+    assert body["violations"][0]["message"] == NON_COMMITTAL
+    r = await api.client.get(f"/organizations/{squatted['id']}", headers=squatter)
+    assert (r.json()["verification_status"], r.json()["version"]) == ("rejected", 2)
+    # A third registration of the number is refused as before, whichever organisation now holds it.
+    r = await api.client.post(
+        "/organizations", json=api.org_body("enterprise", registration_number=number), headers=api.as_("learner")
+    )
+    api.problem(r, 409, field="registration_number", rule="unique")
+
+    # Once the holder is rejected too, the number is free again and the first applicant may resubmit.
+    r = await api.client.post(
+        f"/organizations/{genuine['id']}/reject", json={"reason": "duplicate"}, headers=api.operator()
+    )
+    assert r.status_code == 200, r.text
+    r = await api.client.post(f"/organizations/{squatted['id']}/resubmit", headers=squatter)
+    assert r.status_code == 200, r.text
+    assert r.json()["verification_status"] == "pending"
+
+
+async def test_the_unique_index_exempts_rejected_organisations(api: Api, engine: AsyncEngine) -> None:
+    """The migration's partial index itself, below the repository's pre-check (what a racing request meets)."""
+    number = f"IDX{uuid.uuid4().hex[:12].upper()}"
+    now = sa.func.now()
+
+    def row(status: str, number: str = number) -> dict[str, Any]:
+        return {
+            "id": uuid.uuid4(),
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+            "name": "n",
+            "kind": "enterprise",
+            "region": "r",
+            "registration_number": number,
+            "verification_status": status,
+        }
+
+    async with engine.begin() as conn:
+        for status in ("rejected", "rejected", "pending"):
+            await conn.execute(sa.insert(organizations_table).values(**row(status)))
+    for status, case in (("pending", number), ("verified", number.lower())):
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as conn:
+                await conn.execute(sa.insert(organizations_table).values(**row(status, case)))
 
 
 async def test_racing_registrations_of_one_number_yield_one_201_and_one_named_409(api: Api) -> None:

@@ -65,15 +65,35 @@ TODAY = date(2025, 3, 1)
 class FakeOrganizations(InMemoryRepository[Organization]):
     entity_name = "organization"
 
+    # As the real repository: a registration number (any case) is held by at most one organisation that is
+    # not rejected; adding or saving another holder is a named 409.
+
     async def add(self, agg: Organization) -> None:
-        # The real repository names a taken registration number (any case) as a 409.
-        if await self.by_registration_number(agg.registration_number) is not None:
-            raise registration_number_taken(agg.registration_number)
+        await self._ensure_number_free(agg)
         await super().add(agg)
 
+    async def save(self, agg: Organization, *, expected_version: int | None = None) -> None:
+        await self._ensure_number_free(agg)
+        await super().save(agg, expected_version=expected_version)
+
     async def by_registration_number(self, number: str) -> Organization | None:
-        found = next((o for o in self.items.values() if o.registration_number.upper() == number.upper()), None)
+        found = next(
+            (
+                o
+                for o in self.items.values()
+                if o.registration_number.upper() == number.upper()
+                and o.verification_status != VerificationStatus.REJECTED
+            ),
+            None,
+        )
         return None if found is None else found.model_copy(deep=True)
+
+    async def _ensure_number_free(self, agg: Organization) -> None:
+        if agg.verification_status == VerificationStatus.REJECTED:
+            return
+        holder = await self.by_registration_number(agg.registration_number)
+        if holder is not None and holder.id != agg.id:
+            raise registration_number_taken()
 
 
 class FakeConsortia(InMemoryRepository[Consortium]):
@@ -283,7 +303,33 @@ async def test_a_taken_registration_number_is_a_conflict_and_nothing_is_emitted(
             size=EnterpriseSize.MICRO,
         )
     assert violations(exc.value) == [("registration_number", "unique")]
+    # Non-committal: the holder may be a pending applicant that strangers may not learn of.
+    assert existing.registration_number.lower() not in exc.value.detail.lower()
+    assert (
+        exc.value.violations[0].message == "this registration number cannot be registered; contact a platform operator"
+    )
     assert uow.events == []
+
+
+async def test_a_rejected_organisation_releases_its_number_and_cannot_take_it_back_once_held(
+    uow: FakeUnitOfWork, repos: dict[str, Any]
+) -> None:
+    squatter = await registered(repos, status=VerificationStatus.REJECTED, registered_by="squatter")
+    genuine = await service.register_organization(
+        uow,
+        who(None),
+        name="The genuine firm",
+        kind=OrganizationKind.ENTERPRISE,
+        region="Suzhou",
+        registration_number=squatter.registration_number.lower(),
+        size=EnterpriseSize.LARGE,
+    )
+    assert (await uow.organizations.require(genuine.id)).verification_status == VerificationStatus.PENDING
+
+    with pytest.raises(Conflict) as exc:
+        await service.decide_organization(uow, who(None, sub="squatter"), squatter.id, "resubmit", 1)
+    assert violations(exc.value) == [("registration_number", "unique")]
+    assert (await uow.organizations.require(squatter.id)).verification_status == VerificationStatus.REJECTED
 
 
 async def test_a_pending_organisation_is_hidden_from_everyone_but_its_people(
