@@ -12,6 +12,7 @@ from dovetail_shared.repository import AggregateRepository
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from curricula.domain import ChangeProposal, Curriculum
+from curricula.domain.policy import CO_AUTHOR_ROLES, COLLEGE_DRAFT_ROLES
 from curricula.tables import curricula_table, organizations_table, proposals_table
 
 
@@ -35,13 +36,17 @@ class CurriculumRepository(AggregateRepository[Curriculum]):
         limit: int,
         offset: int,
     ) -> tuple[list[Curriculum], int]:
-        """Published curricula for everyone; unpublished ones only for their college and co-authors."""
+        """Published curricula for everyone; unpublished ones as ``policy.can_view_drafts`` allows: to
+        operators, to the owning college's admins and teachers, and to co-author firms' admins and recruiters."""
         t = self.table
         where: list[sa.ColumnElement[bool]] = []
         if principal is None or not principal.is_operator:
             visible = t.c.published_version_number.is_not(None)
             if principal is not None and principal.org is not None:
-                visible = sa.or_(visible, t.c.college_id == principal.org, principal.org == sa.any_(t.c.co_author_ids))
+                if principal.has(*COLLEGE_DRAFT_ROLES):
+                    visible = sa.or_(visible, t.c.college_id == principal.org)
+                if principal.has(*CO_AUTHOR_ROLES):
+                    visible = sa.or_(visible, principal.org == sa.any_(t.c.co_author_ids))
             where.append(visible)
         if college_id is not None:
             where.append(t.c.college_id == college_id)

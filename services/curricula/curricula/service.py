@@ -82,7 +82,8 @@ async def create_curriculum(
     college = college_id or p.org
     if college is None:
         raise ValidationFailed("college_id", "required", "give the owning college (your token has no organisation)")
-    if not (p.is_operator or p.acts_for(college, Role.COLLEGE_ADMIN)):
+    # Operators read everything but do not author content: a curriculum is created by its own college.
+    if not p.acts_for(college, Role.COLLEGE_ADMIN):
         raise Forbidden("only an admin of the owning college creates its curricula")
     if await uow.taxonomy.unknown_occupation(target_occupation):
         raise ValidationFailed("target_occupation", "known_occupation", "not a taxonomy occupation id")

@@ -7,24 +7,33 @@ from dovetail_shared.principal import Principal, Role
 from curricula.domain.curriculum import Curriculum
 from curricula.domain.proposal import ChangeProposal
 
+# Who, besides operators, sees unpublished curricula: these roles in the owning college, or in a co-author firm.
+COLLEGE_DRAFT_ROLES = (Role.COLLEGE_ADMIN, Role.TEACHER)
+CO_AUTHOR_ROLES = (Role.FIRM_ADMIN, Role.RECRUITER)
+
 
 def _in_co_authors(p: Principal, c: Curriculum) -> bool:
     return p.org is not None and p.org in c.co_author_ids
 
 
 def can_manage(p: Principal, c: Curriculum) -> bool:
-    """Edit drafts, submit, publish, retire, change co-authors, accept or reject proposals."""
-    return p.is_operator or p.acts_for(c.college_id, Role.COLLEGE_ADMIN)
+    """Edit details and drafts, submit, publish, retire, change co-authors, accept or reject proposals.
+
+    The owning college's admins only: platform operators read everything (``can_view_drafts``) but do not
+    run a college's curricula, as they vet consortia without running them.
+    """
+    return p.acts_for(c.college_id, Role.COLLEGE_ADMIN)
 
 
 def is_co_author(p: Principal, c: Curriculum) -> bool:
     """A firm's staff who work on the curriculum; recruiters included, since they bring the demand side."""
-    return _in_co_authors(p, c) and p.has(Role.FIRM_ADMIN, Role.RECRUITER)
+    return _in_co_authors(p, c) and p.has(*CO_AUTHOR_ROLES)
 
 
 def can_view_drafts(p: Principal, c: Curriculum) -> bool:
-    """Unpublished versions and proposals stay inside the partnership (and its teachers, who will teach them)."""
-    return can_manage(p, c) or is_co_author(p, c) or p.acts_for(c.college_id, Role.TEACHER)
+    """Unpublished versions and proposals stay inside the partnership (and its teachers, who will teach them);
+    platform operators see everything. ``CurriculumRepository.visible_to`` is the same rule in SQL."""
+    return p.is_operator or p.acts_for(c.college_id, *COLLEGE_DRAFT_ROLES) or is_co_author(p, c)
 
 
 def can_review_version(p: Principal, c: Curriculum) -> bool:

@@ -545,12 +545,46 @@ async def test_who_may_change_what(api: Any) -> None:
     # A token without an organisation must name the college.
     r = await api.client.post("/curricula", json=api.curriculum_body(), headers=api.as_("college_admin", None))
     api.problem(r, 422, field="college_id", rule="required")
-    # An operator may act for a college.
+    # An operator does not author a college's curricula, not even naming the college.
     r = await api.client.post(
         "/curricula", json=api.curriculum_body(college_id=orgs.college), headers=api.as_("operator", None)
     )
+    api.problem(r, 403, "forbidden")
+
+
+async def test_an_operator_reads_drafts_and_proposals_but_does_not_manage(api: Any) -> None:
+    orgs = api.orgs
+    c = await api.published(co_author_ids=[orgs.firm_a])
+    c = await api.step(c, "/draft", expect=201)
+    r = await api.client.post(
+        f"/curricula/{c['id']}/proposals",
+        json={"diff": {"remove_module_codes": ["C1"]}, "rationale": "C1 is obsolete"},
+        headers=api.firm_admin(orgs.firm_a),
+    )
     assert r.status_code == 201, r.text
-    assert r.json()["college_id"] == str(orgs.college)
+    proposal = r.json()
+    operator = api.as_("operator", None)
+    url = f"/curricula/{c['id']}"
+
+    r = await api.client.get(url, headers=operator)
+    assert r.status_code == 200 and statuses(r.json()) == {1: "published", 2: "draft"}
+    assert (await api.client.get(f"/proposals/{proposal['id']}", headers=operator)).status_code == 200
+    assert (await api.client.get(f"{url}/proposals", headers=operator)).json()["total"] == 1
+
+    for method, path, body in [
+        ("PATCH", url, {"title": "Taken over"}),
+        ("PUT", f"{url}/draft", {"modules": [api.module("W9")]}),
+        ("DELETE", f"{url}/draft", None),
+        ("POST", f"{url}/co-authors", {"organization_id": str(orgs.firm_b)}),
+        ("DELETE", f"{url}/co-authors/{orgs.firm_a}", None),
+        ("POST", f"{url}/versions/1/retire", None),
+        ("POST", f"/proposals/{proposal['id']}/reject", {"reason": "no"}),
+        ("POST", f"/proposals/{proposal['id']}/accept", None),
+    ]:
+        r = await api.client.request(method, path, json=body, headers=operator)
+        api.problem(r, 403, "forbidden")
+    after = (await api.client.get(url, headers=api.college_admin())).json()
+    assert after["version"] == c["version"] and after["title"] == c["title"]
 
 
 @pytest.mark.parametrize(
@@ -692,6 +726,46 @@ async def test_list_shows_outsiders_only_published_curricula(api: Any) -> None:
     assert (await api.client.get("/curricula", params=q, headers=api.college_admin())).json()["total"] == 2
     co_author = (await api.client.get("/curricula", params=q, headers=api.firm_admin(orgs.firm_a))).json()
     assert co_author["total"] == 1
+
+
+async def test_list_shows_drafts_exactly_to_those_who_may_open_them(api: Any) -> None:
+    """The list's SQL mirrors policy.can_view_drafts: whatever it lists, GET /curricula/{id} opens, and back."""
+    orgs = api.orgs
+    draft = await api.create(title="Draft with a co-author", co_author_ids=[orgs.firm_a])
+    published = await api.published(title="Published one", co_author_ids=[orgs.firm_a])
+    q = {"college_id": str(orgs.college)}
+    everything = {draft["id"], published["id"]}
+    public = {published["id"]}
+    callers = {
+        "college's college_admin": (api.college_admin(), everything),
+        "college's teacher": (api.as_("teacher", orgs.college), everything),
+        "college's learner": (api.as_("learner", orgs.college), public),
+        "college's mentor": (api.as_("mentor", orgs.college), public),
+        "college's recruiter": (api.as_("recruiter", orgs.college), public),
+        "co-author's firm_admin": (api.firm_admin(orgs.firm_a), everything),
+        "co-author's recruiter": (api.as_("recruiter", orgs.firm_a), everything),
+        "co-author's mentor": (api.as_("mentor", orgs.firm_a), public),
+        "co-author's learner": (api.as_("learner", orgs.firm_a), public),
+        "co-author's teacher": (api.as_("teacher", orgs.firm_a), public),
+        "another college's admin": (api.as_("college_admin", orgs.other_college), public),
+        "an outsider firm's admin": (api.firm_admin(orgs.outsider), public),
+        "operator": (api.as_("operator", None), everything),
+        "anonymous": ({}, public),
+    }
+    for who, (headers, expected) in callers.items():
+        page = (await api.client.get("/curricula", params=q, headers=headers)).json()
+        listed = {x["id"] for x in page["items"]}
+        assert (listed, page["total"]) == (expected, len(expected)), who
+        opened = {
+            c["id"]
+            for c in (draft, published)
+            if (await api.client.get(f"/curricula/{c['id']}", headers=headers)).status_code == 200
+        }
+        assert opened == listed, who
+        # Listed items show what the caller would see opening them: drafts only to those who may see drafts.
+        shown = {x["id"]: {v["status"] for v in x["versions"]} for x in page["items"]}
+        if draft["id"] in shown:
+            assert shown[draft["id"]] == {"draft"}, who
 
 
 # ---- plumbing ---------------------------------------------------------------------------------------------

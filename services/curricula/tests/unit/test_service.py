@@ -186,15 +186,9 @@ async def test_a_refused_use_case_publishes_nothing_when_the_boundary_rolls_back
     assert uow.curricula.items == {}
 
 
-async def test_operator_creates_for_a_named_college(uow: FakeUnitOfWork, operator: Principal, orgs: Any) -> None:
-    c = await service.create_curriculum(uow, operator, **create_args(college_id=orgs.college))
-    assert c.college_id == orgs.college
-    assert types(uow) == [CurriculumCreated]
-
-
-async def test_a_college_is_required_when_the_token_has_none(uow: FakeUnitOfWork, operator: Principal) -> None:
+async def test_a_college_is_required_when_the_token_has_none(uow: FakeUnitOfWork) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        await service.create_curriculum(uow, operator, **create_args())
+        await service.create_curriculum(uow, who(None, Role.COLLEGE_ADMIN), **create_args())
     assert violations(exc.value) == [("college_id", "required")]
 
 
@@ -204,12 +198,14 @@ async def test_a_college_is_required_when_the_token_has_none(uow: FakeUnitOfWork
         ("college", Role.TEACHER),  # the right college, the wrong role
         ("outsider", Role.COLLEGE_ADMIN),  # an admin of another organisation naming this college
         ("firm_a", Role.FIRM_ADMIN),  # even a co-author firm
+        (None, Role.OPERATOR),  # operators read everything but do not author a college's curricula
+        (None, Role.COLLEGE_ADMIN),  # an admin of no organisation naming the college
     ],
 )
-async def test_only_the_owning_colleges_admin_or_an_operator_creates(
-    uow: FakeUnitOfWork, orgs: Any, org_attr: str, role: Role
+async def test_only_the_owning_colleges_admin_creates(
+    uow: FakeUnitOfWork, orgs: Any, org_attr: str | None, role: Role
 ) -> None:
-    p = who(getattr(orgs, org_attr), role)
+    p = who(getattr(orgs, org_attr) if org_attr else None, role)
     with pytest.raises(Forbidden):
         await service.create_curriculum(uow, p, **create_args(college_id=orgs.college))
     assert uow.curricula.items == {}
@@ -429,7 +425,7 @@ async def test_the_version_lifecycle_through_the_service(
 
 
 async def test_publishing_a_successor_emits_published_then_retired(
-    uow: FakeUnitOfWork, published: Curriculum, make_module: Any, operator: Principal, today: date
+    uow: FakeUnitOfWork, published: Curriculum, make_module: Any, college_admin: Principal, today: date
 ) -> None:
     published.start_draft()
     published.replace_draft_modules([make_module("W2", 80, [(WELD, 3)])])
@@ -438,7 +434,7 @@ async def test_publishing_a_successor_emits_published_then_retired(
         published.review_version(firm, ReviewDecision.APPROVE)
     await stored(uow, published)
 
-    await service.lifecycle(uow, operator, published.id, "publish", 1, today=today)
+    await service.lifecycle(uow, college_admin, published.id, "publish", 1, today=today)
 
     assert types(uow) == [CurriculumVersionPublished, CurriculumVersionRetired]
     assert uow.events[0].payload.version_number == 2
@@ -450,7 +446,7 @@ async def test_lifecycle_steps_belong_to_the_college(
     uow: FakeUnitOfWork, published: Curriculum, firm_a_admin: Principal, orgs: Any, today: date, action: str
 ) -> None:
     await stored(uow, published)
-    for p in (firm_a_admin, who(orgs.college, Role.TEACHER)):
+    for p in (firm_a_admin, who(orgs.college, Role.TEACHER), who(None, Role.OPERATOR)):
         with pytest.raises(Forbidden):
             await service.lifecycle(uow, p, published.id, action, None, today=today, number=1)
     assert (await uow.curricula.require(published.id)).version == 1
@@ -702,3 +698,39 @@ async def test_a_proposal_is_invisible_outside_the_partnership(
     with pytest.raises(NotFound):
         await service.get_proposal(uow, firm_a_admin, uuid.uuid4())
     assert (await service.get_proposal(uow, who(orgs.college, Role.TEACHER), proposal.id)).id == proposal.id
+
+
+# ---------------------------------------------------------------------------------------------- operators
+
+
+async def test_an_operator_reads_everything_but_manages_no_curriculum(
+    uow: FakeUnitOfWork,
+    published: Curriculum,
+    make_module: Any,
+    operator: Principal,
+    firm_a_admin: Principal,
+    plc_diff: ModuleDiff,
+    orgs: Any,
+    today: date,
+) -> None:
+    published.start_draft()  # an unpublished version 2 the operator still sees
+    proposal = await proposed(uow, published, firm_a_admin, plc_diff)
+
+    assert (await service.get_curriculum(uow, operator, published.id)).id == published.id
+    assert (await service.get_proposal(uow, operator, proposal.id)).id == proposal.id
+
+    writes = [
+        service.update_details(uow, operator, published.id, {"title": "Taken over"}, None),
+        service.replace_draft(uow, operator, published.id, [make_module("W9")], None, None),
+        service.lifecycle(uow, operator, published.id, "discard_draft", None, today=today),
+        service.change_co_authors(uow, operator, published.id, orgs.outsider, add=True, expected_version=None),
+        service.change_co_authors(uow, operator, published.id, orgs.firm_a, add=False, expected_version=None),
+        service.decide_proposal(uow, operator, proposal.id, "accept", None),
+        service.decide_proposal(uow, operator, proposal.id, "reject", None, reason="no"),
+    ]
+    for write in writes:
+        with pytest.raises(Forbidden):
+            await write
+    assert (await uow.curricula.require(published.id)).version == 1
+    assert (await uow.proposals.require(proposal.id)).status == ProposalStatus.SUBMITTED
+    assert uow.events == []
