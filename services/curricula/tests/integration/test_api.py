@@ -420,12 +420,16 @@ async def test_co_author_must_be_a_verified_enterprise(api: Any, which: str) -> 
     )
     body = api.problem(r, 422, "validation-failed", field="co_author_ids[1]", rule="verified_enterprise_required")
     assert [v["field"] for v in body["violations"]] == ["co_author_ids[1]"], "the verified firm passes"
+    # One message whatever the reason: the organisation's kind and vetting status are not disclosed.
+    assert body["violations"][0]["message"] == f"organisation {org} is not a verified enterprise"
+    assert body["detail"] == f"co_author_ids[1]: organisation {org} is not a verified enterprise"
 
     c = await api.create()
     r = await api.client.post(
         f"/curricula/{c['id']}/co-authors", json={"organization_id": str(org)}, headers=api.college_admin()
     )
-    api.problem(r, 422, "validation-failed", field="organization_id", rule="verified_enterprise_required")
+    body = api.problem(r, 422, "validation-failed", field="organization_id", rule="verified_enterprise_required")
+    assert body["violations"][0]["message"] == f"organisation {org} is not a verified enterprise"
 
 
 async def test_owning_college_is_not_a_co_author(api: Any) -> None:

@@ -235,6 +235,9 @@ async def test_co_authors_must_be_verified_enterprises(
     with pytest.raises(ValidationFailed) as exc:
         await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[orgs.firm_a, candidate]))
     assert violations(exc.value) == [("co_author_ids[1]", "verified_enterprise_required")]
+    # The same words whatever the reason: an organisation's kind and vetting status are not disclosed.
+    assert exc.value.violations[0].message == f"organisation {candidate} is not a verified enterprise"
+    assert exc.value.detail == f"co_author_ids[1]: organisation {candidate} is not a verified enterprise"
     assert uow.curricula.items == {}
     assert uow.events == []
 
@@ -508,6 +511,7 @@ async def test_an_added_co_author_must_be_a_verified_enterprise(
     with pytest.raises(ValidationFailed) as exc:
         await service.change_co_authors(uow, college_admin, c.id, candidate, add=True, expected_version=None)
     assert violations(exc.value) == [("organization_id", "verified_enterprise_required")]
+    assert exc.value.violations[0].message == f"organisation {candidate} is not a verified enterprise"
     assert candidate not in (await uow.curricula.require(c.id)).co_author_ids
 
 
