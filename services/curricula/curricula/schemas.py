@@ -1,4 +1,9 @@
-"""Request and response bodies of the curricula API (the domain's value types are reused for content)."""
+"""Request and response bodies of the curricula API.
+
+Content sent in (modules, diffs) has request types of its own only so that OpenAPI documents the size bounds
+(``maxItems``); every rule, bounds included, is the domain's (``validate_modules``, ``ModuleDiff.check``), which
+names the JSON path and rule id. Responses reuse the domain's value types.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,25 @@ from dovetail_shared.principal import Principal
 from pydantic import BaseModel, ConfigDict, Field
 
 from curricula.domain import (
+    CO_AUTHORS_MAX,
+    DIFF_LIST_MAX,
+    DISTINCT_SKILLS_MAX,
+    MODULES_MAX,
+    OUTCOMES_MAX,
+    RATIONALE_MAX,
+    SKILLS_PER_OUTCOME_MAX,
     ApprovalRule,
     ChangeProposal,
     Curriculum,
     CurriculumLevel,
     CurriculumVersion,
+    LearningOutcome,
     Module,
     ModuleDiff,
     ProposalReview,
     ProposalStatus,
     ReviewDecision,
+    SkillRef,
     VersionReview,
     VersionStatus,
     skill_coverage,
@@ -35,7 +49,7 @@ class CurriculumCreate(BaseModel):
     target_occupation: str = Field(max_length=500, description="Taxonomy (ESCO) occupation id")
     level: CurriculumLevel
     consortium_id: uuid.UUID | None = None
-    co_author_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    co_author_ids: list[uuid.UUID] = Field(default_factory=list, max_length=CO_AUTHORS_MAX)
     approval_rule: ApprovalRule = ApprovalRule.ALL_CO_AUTHORS
 
 
@@ -50,9 +64,51 @@ class CurriculumPatch(BaseModel):
     consortium_id: uuid.UUID | None = None
 
 
+class LearningOutcomeIn(BaseModel):
+    description: str
+    skills: list[SkillRef] = Field(default_factory=list, max_length=SKILLS_PER_OUTCOME_MAX)
+
+    def to_domain(self) -> LearningOutcome:
+        return LearningOutcome(description=self.description, skills=list(self.skills))
+
+
+class ModuleIn(BaseModel):
+    code: str
+    title: str
+    hours: int
+    outcomes: list[LearningOutcomeIn] = Field(default_factory=list, max_length=OUTCOMES_MAX)
+
+    def to_domain(self) -> Module:
+        return Module(
+            code=self.code, title=self.title, hours=self.hours, outcomes=[o.to_domain() for o in self.outcomes]
+        )
+
+
+class ModuleDiffIn(BaseModel):
+    """Whole-module edits; the version they produce must stay within a draft's bounds (see ``DraftUpdate``)."""
+
+    add_modules: list[ModuleIn] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
+    remove_module_codes: list[str] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
+    update_modules: list[ModuleIn] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
+
+    def to_domain(self) -> ModuleDiff:
+        return ModuleDiff(
+            add_modules=[m.to_domain() for m in self.add_modules],
+            remove_module_codes=list(self.remove_module_codes),
+            update_modules=[m.to_domain() for m in self.update_modules],
+        )
+
+
 class DraftUpdate(BaseModel):
-    modules: list[Module] = Field(max_length=200)
+    modules: list[ModuleIn] = Field(
+        max_length=MODULES_MAX,
+        description=f"The version's whole content: at most {MODULES_MAX} modules, "
+        f"teaching at most {DISTINCT_SKILLS_MAX} distinct skills",
+    )
     effective_date: date | None = None
+
+    def domain_modules(self) -> list[Module]:
+        return [m.to_domain() for m in self.modules]
 
 
 class ReviewIn(BaseModel):
@@ -65,8 +121,8 @@ class CoAuthorIn(BaseModel):
 
 
 class ProposalCreate(BaseModel):
-    diff: ModuleDiff
-    rationale: str = Field(max_length=TEXT)
+    diff: ModuleDiffIn
+    rationale: str = Field(max_length=RATIONALE_MAX)
     demand_id: uuid.UUID | None = Field(None, description="The talent demand that motivated the change")
 
 

@@ -226,9 +226,10 @@ async def submit_proposal(
     curriculum = await get_curriculum(uow, p, curriculum_id)
     if not can_propose(p, curriculum) or p.org is None:
         raise Forbidden("only the college's admins and co-author firms' admins propose changes")
+    # The domain's checks (bounds included) come first: only a diff of sane size reaches the taxonomy query.
+    proposal, events = ChangeProposal.submit(curriculum, p.org, diff, rationale, demand_id)
     await _check_taxonomy(uow, diff.add_modules, "diff.add_modules")
     await _check_taxonomy(uow, diff.update_modules, "diff.update_modules")
-    proposal, events = ChangeProposal.submit(curriculum, p.org, diff, rationale, demand_id)
     await uow.proposals.add(proposal)
     uow.emit(*events)
     return proposal

@@ -123,7 +123,7 @@ async def replace_draft(
     response: Response,
 ) -> Any:
     """Replace the modules of the current draft version."""
-    c = await service.replace_draft(uow, p, curriculum_id, body.modules, body.effective_date, expected)
+    c = await service.replace_draft(uow, p, curriculum_id, body.domain_modules(), body.effective_date, expected)
     await uow.commit()
     return _out(response, c, p)
 
@@ -237,7 +237,9 @@ async def submit_proposal(
     curriculum_id: uuid.UUID, body: ProposalCreate, uow: UoW, p: CurrentPrincipal, response: Response
 ) -> Any:
     """The college or a co-author firm proposes a change, optionally citing a talent demand."""
-    proposal = await service.submit_proposal(uow, p, curriculum_id, body.diff, body.rationale, body.demand_id)
+    proposal = await service.submit_proposal(
+        uow, p, curriculum_id, body.diff.to_domain(), body.rationale, body.demand_id
+    )
     await uow.commit()
     response.headers["Location"] = f"/proposals/{proposal.id}"
     return _proposal_out(response, proposal)

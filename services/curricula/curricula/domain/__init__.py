@@ -1,6 +1,7 @@
 """Pure domain of the curricula service: curricula, their versions, change proposals and access policy."""
 
 from curricula.domain.curriculum import (
+    CO_AUTHORS_MAX,
     OPEN_STATUSES,
     ApprovalRule,
     Curriculum,
@@ -18,11 +19,22 @@ from curricula.domain.policy import (
     can_withdraw_proposal,
     is_co_author,
 )
-from curricula.domain.proposal import ChangeProposal, ModuleDiff, ProposalReview, ProposalStatus
+from curricula.domain.proposal import (
+    DIFF_LIST_MAX,
+    RATIONALE_MAX,
+    ChangeProposal,
+    ModuleDiff,
+    ProposalReview,
+    ProposalStatus,
+)
 from curricula.domain.rules import Rule
 from curricula.domain.values import (
+    DISTINCT_SKILLS_MAX,
+    MODULES_MAX,
+    OUTCOMES_MAX,
     SKILL_LEVEL_MAX,
     SKILL_LEVEL_MIN,
+    SKILLS_PER_OUTCOME_MAX,
     LearningOutcome,
     Module,
     Review,
@@ -33,7 +45,14 @@ from curricula.domain.values import (
 )
 
 __all__ = [
+    "CO_AUTHORS_MAX",
+    "DIFF_LIST_MAX",
+    "DISTINCT_SKILLS_MAX",
+    "MODULES_MAX",
     "OPEN_STATUSES",
+    "OUTCOMES_MAX",
+    "RATIONALE_MAX",
+    "SKILLS_PER_OUTCOME_MAX",
     "SKILL_LEVEL_MAX",
     "SKILL_LEVEL_MIN",
     "ApprovalRule",

@@ -32,11 +32,13 @@ from curricula.domain.values import (
     ReviewDecision,
     check_review,
     skill_coverage,
+    too_many,
     validate_modules,
 )
 
 TITLE_MAX = 200
 OCCUPATION_MAX = 500
+CO_AUTHORS_MAX = 50  # every one is carried by curriculum.created/updated and version.published
 VERSION_ENTITY = "curriculum version"
 
 
@@ -148,13 +150,14 @@ class Curriculum(Aggregate):
         if title_zh is not None:
             check_text(out, "title_zh", title_zh, max_len=TITLE_MAX)
         check_text(out, "target_occupation", target_occupation, max_len=OCCUPATION_MAX)
-        seen: set[uuid.UUID] = set()
-        for i, org_id in enumerate(co_authors):
-            if org_id == college_id:
-                out.add(f"co_author_ids[{i}]", Rule.CO_AUTHOR_IS_COLLEGE, "the owning college is not a co-author")
-            elif org_id in seen:
-                out.add(f"co_author_ids[{i}]", Rule.UNIQUE, "listed twice")
-            seen.add(org_id)
+        if not too_many(out, "co_author_ids", co_authors, CO_AUTHORS_MAX, "co-authors"):
+            seen: set[uuid.UUID] = set()
+            for i, org_id in enumerate(co_authors):
+                if org_id == college_id:
+                    out.add(f"co_author_ids[{i}]", Rule.CO_AUTHOR_IS_COLLEGE, "the owning college is not a co-author")
+                elif org_id in seen:
+                    out.add(f"co_author_ids[{i}]", Rule.UNIQUE, "listed twice")
+                seen.add(org_id)
         out.raise_if_any()
 
         curriculum = cls(
@@ -240,6 +243,10 @@ class Curriculum(Aggregate):
             )
         if org_id in self.co_author_ids:
             raise Conflict(f"organisation {org_id} already co-authors this curriculum")
+        if len(self.co_author_ids) >= CO_AUTHORS_MAX:
+            raise ValidationFailed(
+                "co_author_ids", Rule.MAX_ITEMS, f"a curriculum has at most {CO_AUTHORS_MAX} co-authors"
+            )
         self.co_author_ids.append(org_id)
         self.touch()
         return [self._event(self._updated_payload())]

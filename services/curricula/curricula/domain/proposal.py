@@ -26,10 +26,22 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from curricula.domain.curriculum import ApprovalRule, Curriculum
 from curricula.domain.rules import Rule, check_text, parse_enum
-from curricula.domain.values import Module, Review, ReviewDecision, check_review, skill_ids, validate_modules
+from curricula.domain.values import (
+    DISTINCT_SKILLS_MAX,
+    MODULE_CODE_MAX,
+    MODULES_MAX,
+    Module,
+    Review,
+    ReviewDecision,
+    check_review,
+    skill_ids,
+    too_many,
+    validate_modules,
+)
 
 RATIONALE_MAX = 5000
 REASON_MAX = 2000
+DIFF_LIST_MAX = 200  # entries in each of add_modules, update_modules and remove_module_codes
 PROPOSAL_ENTITY = "change proposal"
 
 
@@ -58,15 +70,35 @@ class ModuleDiff(BaseModel):
         return not (self.add_modules or self.remove_module_codes or self.update_modules)
 
     def check(self, out: ViolationCollector, base: Sequence[Module], path: str = "diff") -> None:
-        """Shape of the diff and whether it applies to ``base``; violations are named ``diff.<list>[i]...``."""
+        """Shape of the diff and whether it applies to ``base``; violations are named ``diff.<list>[i]...``.
+
+        A list over ``DIFF_LIST_MAX`` is refused whole: nothing else is looked at.
+        """
+        too_long = [
+            too_many(out, f"{path}.{name}", items, DIFF_LIST_MAX, "entries")
+            for name, items in (
+                ("add_modules", self.add_modules),
+                ("update_modules", self.update_modules),
+                ("remove_module_codes", self.remove_module_codes),
+            )
+        ]
+        if any(too_long):
+            return
         if self.is_empty:
             out.add(path, Rule.EMPTY_DIFF, "add, remove or update at least one module")
         validate_modules(out, self.add_modules, f"{path}.add_modules", unique_codes=False)
         validate_modules(out, self.update_modules, f"{path}.update_modules", unique_codes=False)
+        for i, code in enumerate(self.remove_module_codes):
+            if not 1 <= len(code) <= MODULE_CODE_MAX:
+                out.add(f"{path}.remove_module_codes[{i}]", Rule.LENGTH, f"must be 1 to {MODULE_CODE_MAX} characters")
         self.check_applies(out, base, path)
 
     def check_applies(self, out: ViolationCollector, base: Sequence[Module], path: str = "diff") -> None:
-        """Only the rules that depend on the base: it can change between submission and acceptance."""
+        """Only the rules that depend on the base: it can change between submission and acceptance.
+
+        Besides each entry, the version the diff would produce must stay within a version's bounds
+        (``MODULES_MAX`` modules, ``DISTINCT_SKILLS_MAX`` distinct skills).
+        """
         base_codes = {m.code for m in base}
         # One code, one edit: "remove X and update X" has no single meaning.
         seen: set[str] = set()
@@ -75,21 +107,41 @@ class ModuleDiff(BaseModel):
             *((f"{path}.remove_module_codes[{i}]", c, False) for i, c in enumerate(self.remove_module_codes)),
             *((f"{path}.update_modules[{i}].code", m.code, False) for i, m in enumerate(self.update_modules)),
         ]
+        applies = True
         for field, code, adding in entries:
-            if code in seen:
+            if not 1 <= len(code) <= MODULE_CODE_MAX:
+                applies = False  # not a module code at all (named by ``check``); not echoed back
+            elif code in seen:
                 out.add(field, Rule.UNIQUE, f"module {code!r} appears more than once in the diff")
+                applies = False
             elif adding and code in base_codes:
                 out.add(field, Rule.MODULE_EXISTS, f"module {code!r} already exists; update it instead")
+                applies = False
             elif not adding and code not in base_codes:
                 out.add(field, Rule.UNKNOWN_MODULE, f"no module {code!r} in the base version")
+                applies = False
             seen.add(code)
+        if not applies:
+            return
+        result = self._result(base)
+        if len(result) > MODULES_MAX:
+            out.add(path, Rule.MAX_ITEMS, f"the new version would have {len(result)} modules; at most {MODULES_MAX}")
+        taught = skill_ids(result)
+        if len(taught) > DISTINCT_SKILLS_MAX:
+            out.add(
+                path,
+                Rule.MAX_ITEMS,
+                f"the new version would teach {len(taught)} distinct skills; at most {DISTINCT_SKILLS_MAX}",
+            )
+
+    def _result(self, base: Sequence[Module]) -> list[Module]:
+        removed = set(self.remove_module_codes)
+        updates = {m.code: m for m in self.update_modules}
+        return [*(updates.get(m.code, m) for m in base if m.code not in removed), *self.add_modules]
 
     def apply(self, base: Sequence[Module]) -> list[Module]:
         """Base order is kept (updates in place), removed modules dropped, added ones appended in order."""
-        removed = set(self.remove_module_codes)
-        updates = {m.code: m for m in self.update_modules}
-        kept = [updates.get(m.code, m) for m in base if m.code not in removed]
-        return [m.model_copy(deep=True) for m in [*kept, *self.add_modules]]
+        return [m.model_copy(deep=True) for m in self._result(base)]
 
     def introduced_skill_ids(self, base: Sequence[Module]) -> list[str]:
         """Skills taught by added or updated modules that the base version does not teach at all (sorted)."""

@@ -18,6 +18,7 @@ class Rule(StrEnum):
     RANGE = "range"
     UNIQUE = "unique"
     MIN_ITEMS = "min_items"
+    MAX_ITEMS = "max_items"
     ONE_OF = "one_of"
     STORABLE_TEXT = "storable_text"
     # Who may take part.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from datetime import datetime
 from enum import StrEnum
 
@@ -23,6 +23,12 @@ OUTCOME_DESCRIPTION_MAX = 2000
 SKILL_ID_MAX = 500
 SKILL_LEVEL_MIN, SKILL_LEVEL_MAX = 1, 5
 COMMENT_MAX = 2000
+# Size bounds: a version travels whole in one row, one response and (as its skill coverage) one event, so no
+# list in it may grow without limit. A list over its bound is refused whole, before its items are looked at.
+MODULES_MAX = 200  # per version
+OUTCOMES_MAX = 50  # per module
+SKILLS_PER_OUTCOME_MAX = 20
+DISTINCT_SKILLS_MAX = 200  # per version: the length of version.published's coverage
 
 
 class ReviewDecision(StrEnum):
@@ -87,11 +93,26 @@ def check_review(out: ViolationCollector, decision: ReviewDecision, comment: str
         out.add("comment", Rule.LENGTH, f"must be at most {COMMENT_MAX} characters")
 
 
+def too_many(out: ViolationCollector, field: str, items: Sized, max_items: int, what: str) -> bool:
+    """Add a ``max_items`` violation when ``items`` is longer than ``max_items``; says whether it did."""
+    if len(items) <= max_items:
+        return False
+    out.add(field, Rule.MAX_ITEMS, f"at most {max_items} {what}, not {len(items)}")
+    return True
+
+
 def validate_modules(
     out: ViolationCollector, modules: Sequence[Module], path: str, *, unique_codes: bool = True
 ) -> None:
-    """Add a violation, named by JSON path (``<path>[i].outcomes[j].skills[k].level``), per broken rule."""
+    """Add a violation, named by JSON path (``<path>[i].outcomes[j].skills[k].level``), per broken rule.
+
+    ``modules`` is checked as one version's content: at most ``MODULES_MAX`` modules teaching at most
+    ``DISTINCT_SKILLS_MAX`` distinct skills.
+    """
+    if too_many(out, path, modules, MODULES_MAX, "modules"):
+        return
     seen: set[str] = set()
+    skills: set[str] = set()
     for i, module in enumerate(modules):
         at = f"{path}[{i}]"
         if not 1 <= len(module.code) <= MODULE_CODE_MAX:
@@ -104,24 +125,31 @@ def validate_modules(
         check_text(out, f"{at}.title", module.title, max_len=MODULE_TITLE_MAX)
         if not MODULE_HOURS_MIN <= module.hours <= MODULE_HOURS_MAX:
             out.add(f"{at}.hours", Rule.RANGE, f"must be {MODULE_HOURS_MIN} to {MODULE_HOURS_MAX}")
+        if too_many(out, f"{at}.outcomes", module.outcomes, OUTCOMES_MAX, "learning outcomes per module"):
+            continue
         for j, outcome in enumerate(module.outcomes):
-            _validate_outcome(out, outcome, f"{at}.outcomes[{j}]")
+            _validate_outcome(out, outcome, f"{at}.outcomes[{j}]", skills)
+    if len(skills) > DISTINCT_SKILLS_MAX:
+        out.add(path, Rule.MAX_ITEMS, f"at most {DISTINCT_SKILLS_MAX} distinct skills per version, not {len(skills)}")
 
 
-def _validate_outcome(out: ViolationCollector, outcome: LearningOutcome, at: str) -> None:
+def _validate_outcome(out: ViolationCollector, outcome: LearningOutcome, at: str, skills: set[str]) -> None:
     check_text(out, f"{at}.description", outcome.description, max_len=OUTCOME_DESCRIPTION_MAX)
     if not outcome.skills:
         # An outcome mapped to no skill is invisible to matching, which is the point of the mapping.
         out.add(f"{at}.skills", Rule.MIN_ITEMS, "map the outcome to at least one skill")
+    if too_many(out, f"{at}.skills", outcome.skills, SKILLS_PER_OUTCOME_MAX, "skills per learning outcome"):
+        return
     seen: set[str] = set()
     for k, skill in enumerate(outcome.skills):
         s_at = f"{at}.skills[{k}]"
         check_text(out, f"{s_at}.skill_id", skill.skill_id, max_len=SKILL_ID_MAX)
-        if skill.skill_id in seen:
+        if skill.skill_id in seen and len(skill.skill_id) <= SKILL_ID_MAX:  # an over-long id is not echoed
             out.add(f"{s_at}.skill_id", Rule.UNIQUE, f"skill {skill.skill_id!r} is listed twice")
         seen.add(skill.skill_id)
         if not SKILL_LEVEL_MIN <= skill.level <= SKILL_LEVEL_MAX:
             out.add(f"{s_at}.level", Rule.RANGE, f"must be {SKILL_LEVEL_MIN} to {SKILL_LEVEL_MAX}")
+    skills |= seen
 
 
 def skill_coverage(modules: Sequence[Module]) -> list[SkillCoverage]:

@@ -393,6 +393,52 @@ async def test_module_rules_name_the_json_path_and_rule(api: Any) -> None:
     assert again["version"] == 1
 
 
+async def test_oversized_drafts_are_refused_by_the_schema_naming_the_list(api: Any) -> None:
+    tax = api.tax
+    c = await api.create()
+    url = f"/curricula/{c['id']}/draft"
+    many_outcomes = {**api.module("W1"), "outcomes": api.module("W1")["outcomes"] * 51}
+    many_skills = api.module("W1", 10, [])
+    many_skills["outcomes"] = [{"description": "d", "skills": [{"skill_id": tax.skills[0], "level": 1}] * 21}]
+    for modules, field in (
+        ([api.module(f"M{i}") for i in range(201)], "modules"),
+        ([many_outcomes], "modules[0].outcomes"),
+        ([many_skills], "modules[0].outcomes[0].skills"),
+    ):
+        r = await api.client.put(url, json={"modules": modules}, headers=api.college_admin())
+        api.problem(r, 422, "validation-failed", field=field, rule="too_long")
+    # 101 modules of two skills each: every list is within bounds, the version's 202 distinct skills are not.
+    # The domain says so before any skill id is looked up in the taxonomy.
+    modules = [
+        api.module(f"M{i}", 10, [(f"urn:test:skill:{2 * i}", 1), (f"urn:test:skill:{2 * i + 1}", 1)])
+        for i in range(101)
+    ]
+    r = await api.client.put(url, json={"modules": modules}, headers=api.college_admin())
+    body = api.problem(r, 422, "validation-failed", field="modules", rule="max_items")
+    assert [v["rule"] for v in body["violations"]] == ["max_items"]
+    assert (await api.client.get(f"/curricula/{c['id']}", headers=api.college_admin())).json()["version"] == 1
+
+
+async def test_oversized_proposals_are_refused(api: Any) -> None:
+    orgs, tax = api.orgs, api.tax
+    c = await api.published([api.module(f"B{i}") for i in range(150)], co_author_ids=[orgs.firm_a])
+    url = f"/curricula/{c['id']}/proposals"
+    firm = api.firm_admin(orgs.firm_a)
+    for diff, field in (
+        ({"remove_module_codes": [f"B{i}" for i in range(201)]}, "diff.remove_module_codes"),
+        ({"add_modules": [api.module(f"N{i}") for i in range(201)]}, "diff.add_modules"),
+        ({"update_modules": [api.module(f"B{i}") for i in range(201)]}, "diff.update_modules"),
+    ):
+        r = await api.client.post(url, json={"diff": diff, "rationale": "big"}, headers=firm)
+        api.problem(r, 422, "validation-failed", field=field, rule="too_long")
+    # Each list is small enough, but the version it would produce is not.
+    diff = {"add_modules": [api.module(f"N{i}", 10, [(tax.skills[1], 2)]) for i in range(51)]}
+    r = await api.client.post(url, json={"diff": diff, "rationale": "big"}, headers=firm)
+    body = api.problem(r, 422, "validation-failed", field="diff", rule="max_items")
+    assert "201 modules" in body["violations"][0]["message"]
+    assert (await api.client.get(url, headers=firm)).json()["total"] == 0
+
+
 async def test_unknown_skill_id_is_refused(api: Any) -> None:
     tax = api.tax
     c = await api.create()

@@ -11,8 +11,11 @@ from curricula.domain import (
     ApprovalRule,
     ChangeProposal,
     Curriculum,
+    LearningOutcome,
+    Module,
     ModuleDiff,
     ProposalStatus,
+    SkillRef,
     VersionStatus,
 )
 from dovetail_shared.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
@@ -102,6 +105,79 @@ def test_submit_violations_name_diff_paths(published: Curriculum, orgs: Any, mak
         ("diff.update_modules[0].code", "unique"),  # C1 is also removed
         ("diff.update_modules[1].code", "unknown_module"),
     }
+
+
+def _module(code: str, *skills: str) -> Module:
+    return Module(
+        code=code,
+        title="t",
+        hours=10,
+        outcomes=[LearningOutcome(description="d", skills=[SkillRef(skill_id=s, level=2) for s in skills or (WELD,)])],
+    )
+
+
+@pytest.mark.parametrize("name", ["add_modules", "update_modules", "remove_module_codes"])
+def test_a_diff_list_over_200_entries_is_refused_whole(published: Curriculum, orgs: Any, name: str) -> None:
+    items: list[Any] = [f"X{i}" for i in range(201)]
+    if name != "remove_module_codes":
+        items = [_module(code) for code in items]
+    with pytest.raises(ValidationFailed) as caught:
+        ChangeProposal.submit(published, orgs.firm_a, ModuleDiff(**{name: items}), "big")
+    # Only the bound is named: none of the 201 unknown or clashing codes is looked at.
+    assert violations(caught.value) == {(f"diff.{name}", "max_items")}
+    assert caught.value.violations[0].message == "at most 200 entries, not 201"
+
+
+def test_a_diff_of_200_entries_per_list_is_accepted(make_curriculum: Any, orgs: Any) -> None:
+    curriculum = make_curriculum()
+    curriculum.replace_draft_modules([_module(f"B{i}") for i in range(200)])
+    diff = ModuleDiff(
+        add_modules=[_module(f"N{i}") for i in range(200)],
+        remove_module_codes=[f"B{i}" for i in range(200)],
+    )
+    proposal = propose(curriculum, orgs.college, diff)
+    assert len(proposal.diff.add_modules) == 200
+
+
+def test_removed_codes_are_module_codes(published: Curriculum, orgs: Any) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        ChangeProposal.submit(published, orgs.firm_a, ModuleDiff(remove_module_codes=["C1", "", "Z" * 10_000]), "x")
+    assert violations(caught.value) == {
+        ("diff.remove_module_codes[1]", "length"),
+        ("diff.remove_module_codes[2]", "length"),
+    }
+    assert all(len(v.message) < 100 for v in caught.value.violations), "an over-long code is not echoed back"
+
+
+def test_the_version_a_diff_would_produce_must_stay_within_bounds(
+    make_curriculum: Any, orgs: Any, published: Curriculum
+) -> None:
+    curriculum = make_curriculum()
+    curriculum.replace_draft_modules([_module(f"B{i}") for i in range(150)])
+    too_many_modules = ModuleDiff(add_modules=[_module(f"N{i}") for i in range(51)])
+    with pytest.raises(ValidationFailed) as caught:
+        propose(curriculum, orgs.college, too_many_modules)
+    assert violations(caught.value) == {("diff", "max_items")}
+    assert "201 modules" in caught.value.violations[0].message
+
+    skills = [f"http://data.europa.eu/esco/skill/s{i}" for i in range(199)]  # + WELD and CAD of version 1
+    too_many_skills = ModuleDiff(add_modules=[_module(f"N{i}", *skills[i * 10 : i * 10 + 10]) for i in range(20)])
+    with pytest.raises(ValidationFailed) as caught:
+        propose(published, orgs.firm_a, too_many_skills)
+    assert violations(caught.value) == {("diff", "max_items")}
+    assert "201 distinct skills" in caught.value.violations[0].message
+
+
+def test_accept_rechecks_the_bounds_against_a_base_that_grew(make_curriculum: Any, orgs: Any) -> None:
+    curriculum = make_curriculum(co_authors=[])
+    curriculum.replace_draft_modules([_module("B0")])
+    proposal = propose(curriculum, orgs.college, ModuleDiff(add_modules=[_module(f"N{i}") for i in range(100)]))
+    # The unpublished base grows before it is published: the diff would now make a 201-module version.
+    curriculum.replace_draft_modules([_module(f"B{i}") for i in range(101)])
+    publish_open_version(curriculum)
+    with pytest.raises(Conflict) as caught:
+        proposal.accept(curriculum)
+    assert violations(caught.value) == {("diff", "max_items")}
 
 
 def test_empty_diff_and_outsiders_are_refused(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:

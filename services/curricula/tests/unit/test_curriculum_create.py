@@ -175,6 +175,22 @@ def test_co_author_changes_that_make_no_sense_are_refused(orgs: Any) -> None:
     assert curriculum.co_author_ids == [orgs.firm_a]
 
 
+def test_a_curriculum_has_at_most_50_co_authors(orgs: Any) -> None:
+    firms = [uuid.uuid4() for _ in range(51)]
+    with pytest.raises(ValidationFailed) as caught:
+        create(orgs.college, co_author_ids=firms)
+    assert violations(caught.value) == {("co_author_ids", "max_items")}
+
+    curriculum = create(orgs.college, co_author_ids=firms[:50])
+    with pytest.raises(ValidationFailed) as caught:
+        curriculum.add_co_author(firms[50])
+    assert violations(caught.value) == {("co_author_ids", "max_items")}
+    assert curriculum.co_author_ids == firms[:50]
+    curriculum.remove_co_author(firms[0])
+    curriculum.add_co_author(firms[50])  # room again
+    assert len(curriculum.co_author_ids) == 50
+
+
 def test_round_trips_through_json_for_storage(published: Curriculum) -> None:
     """Nested versions, modules and reviews are plain JSON and load back equal (JSONB columns)."""
     dumped = published.model_dump(mode="json")

@@ -107,6 +107,79 @@ def test_module_violations_name_the_json_path_and_rule(make_curriculum: Any) -> 
     assert draft is not None and draft.modules == []  # nothing applied
 
 
+def skill(n: int) -> str:
+    return f"http://data.europa.eu/esco/skill/s{n}"
+
+
+def outcome(*skill_numbers: int) -> LearningOutcome:
+    return LearningOutcome(description="d", skills=[SkillRef(skill_id=skill(n), level=2) for n in skill_numbers])
+
+
+def module(code: str, *outcomes: LearningOutcome) -> Module:
+    return Module(code=code, title="t", hours=10, outcomes=list(outcomes) or [outcome(0)])
+
+
+def test_content_at_its_bounds_is_accepted(make_curriculum: Any) -> None:
+    curriculum = make_curriculum()
+    # 200 modules teaching 200 distinct skills; one of them with 50 outcomes of 20 skills each.
+    widest = module("M0", *(outcome(*range(20)) for _ in range(50)))
+    modules = [widest, *(module(f"M{i}", outcome(i)) for i in range(1, 200))]
+    curriculum.replace_draft_modules(modules)
+    curriculum.submit_for_review()  # rechecked there too
+    assert len(curriculum.latest_version.modules) == 200
+
+
+@pytest.mark.parametrize(
+    ("modules", "field", "message"),
+    [
+        ([module(f"M{i}") for i in range(201)], "modules", "at most 200 modules, not 201"),
+        ([module("M1", *(outcome(1) for _ in range(51)))], "modules[0].outcomes", "not 51"),
+        ([module("M1", outcome(1), outcome(*range(21)))], "modules[0].outcomes[1].skills", "not 21"),
+        (
+            [module(f"M{i}", outcome(2 * i, 2 * i + 1)) for i in range(101)],
+            "modules",
+            "at most 200 distinct skills per version, not 202",
+        ),
+    ],
+    ids=["modules", "outcomes", "skills", "distinct_skills"],
+)
+def test_oversized_content_is_refused_naming_the_list_and_max_items(
+    make_curriculum: Any, modules: list[Module], field: str, message: str
+) -> None:
+    curriculum = make_curriculum()
+    with pytest.raises(ValidationFailed) as caught:
+        curriculum.replace_draft_modules(modules)
+    assert violations(caught.value) == {(field, "max_items")}
+    assert message in caught.value.violations[0].message
+    draft = curriculum.current_draft
+    assert draft is not None and draft.modules == []
+
+
+def test_an_oversized_list_is_refused_whole_without_looking_at_its_items(make_curriculum: Any) -> None:
+    curriculum = make_curriculum()
+    broken = Module(code="bad code!", title="", hours=0)
+    with pytest.raises(ValidationFailed) as caught:
+        curriculum.replace_draft_modules([broken] * 1000)
+    assert violations(caught.value) == {("modules", "max_items")}  # one violation, not thousands
+    bad_outcome = LearningOutcome(description="", skills=[SkillRef(skill_id="", level=0)] * 1000)
+    with pytest.raises(ValidationFailed) as caught:
+        curriculum.replace_draft_modules([Module(code="M1", title="t", hours=1, outcomes=[bad_outcome])])
+    assert violations(caught.value) == {
+        ("modules[0].outcomes[0].description", "required"),
+        ("modules[0].outcomes[0].skills", "max_items"),
+    }
+
+
+def test_oversized_content_loaded_from_storage_is_refused_on_submit(make_curriculum: Any) -> None:
+    curriculum = make_curriculum()
+    draft = curriculum.current_draft
+    assert draft is not None
+    draft.modules = [module("M1", *(outcome(1) for _ in range(51)))]  # stored before the bounds existed
+    with pytest.raises(ValidationFailed) as caught:
+        curriculum.submit_for_review()
+    assert violations(caught.value) == {("modules[0].outcomes", "max_items")}
+
+
 def test_submitting_an_empty_draft_is_refused(make_curriculum: Any) -> None:
     curriculum = make_curriculum()
     with pytest.raises(ValidationFailed) as caught:
