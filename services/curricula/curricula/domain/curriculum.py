@@ -343,7 +343,8 @@ class Curriculum(Aggregate):
         """A co-author approves or requests changes on the version in review.
 
         A request for changes sends the version back to draft and drops the round's approvals, since the
-        content they approved is about to change. A co-author may approve more than once; it counts once.
+        content they approved is about to change. A co-author may approve more than once; it counts once and
+        is kept once (the latest), so repeating it cannot grow the version without bound.
         """
         version = self._require_open(VersionStatus.IN_REVIEW, "review")
         decision = parse_enum(ReviewDecision, decision, "decision")
@@ -358,6 +359,9 @@ class Curriculum(Aggregate):
             version.reviews.append(review)
             version.status = VersionStatus.DRAFT
         else:
+            version.reviews = [
+                r for r in version.reviews if not (r.organization_id == org_id and r.decision == ReviewDecision.APPROVE)
+            ]
             version.reviews.append(review)
             if self.is_approved(version):
                 version.status = VersionStatus.APPROVED

@@ -268,6 +268,15 @@ def test_review_rules(make_curriculum: Any, make_module: Any, orgs: Any) -> None
     assert curriculum.latest_version.reviews == []
 
 
+def test_a_repeated_approval_counts_once_and_is_kept_once(make_curriculum: Any, make_module: Any, orgs: Any) -> None:
+    curriculum = submitted(make_curriculum, make_module)
+    for i in range(5):
+        curriculum.review_version(orgs.firm_a, "approve", f"fine {i}")
+    version = curriculum.latest_version
+    assert version.status is VersionStatus.IN_REVIEW  # firm_b has not approved
+    assert [(r.organization_id, r.comment) for r in version.reviews] == [(orgs.firm_a, "fine 4")]
+
+
 def test_removing_the_last_holdout_approves_the_version(make_curriculum: Any, make_module: Any, orgs: Any) -> None:
     curriculum = submitted(make_curriculum, make_module)
     curriculum.review_version(orgs.firm_a, "approve")
