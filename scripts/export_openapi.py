@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 
-from dovetail_shared.testing.contracts import ROOT, generate_openapi, openapi_path, render_openapi
+# Building an app reads its settings; the shipped placeholders are accepted only for local work like this.
+os.environ.setdefault("DOVETAIL_ENVIRONMENT", "development")
+
+from dovetail_shared.testing.contracts import ROOT, generate_openapi, openapi_path, render_openapi  # noqa: E402
 
 SERVICES = ("curricula", "consortia")
 
