@@ -8,7 +8,7 @@ import os
 # Building an app reads its settings; the shipped placeholders are accepted only for local work like this.
 os.environ.setdefault("DOVETAIL_ENVIRONMENT", "development")
 
-from dovetail_shared.testing.contracts import ROOT, generate_openapi, openapi_path, render_openapi  # noqa: E402
+from dovetail_shared.testing.contracts import ROOT, generate_openapi, openapi_path, render_openapi
 
 SERVICES = ("curricula", "consortia")
 
