@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping
 from typing import Any
 
 import pydantic_core
@@ -82,12 +80,3 @@ class MessagingTables:
     @property
     def notify_channel(self) -> str:
         return f"{self.schema}_outbox"
-
-
-def row_to_dict(row: Mapping[str, Any] | Any) -> dict[str, Any]:
-    mapping = row._mapping if hasattr(row, "_mapping") else row
-    return dict(mapping)
-
-
-def new_id() -> uuid.UUID:
-    return uuid.uuid4()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -44,7 +44,6 @@ class ServiceSpec:
     taxonomy: TaxonomyTables | None = None
     title: str = ""
     description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Runtime:

@@ -34,10 +34,10 @@ class AbstractUnitOfWork:
         self.events.extend(events)
         self.trace_headers.extend(headers for _ in events)
 
-    def discard_events_after(self, count: int) -> None:
-        """Forget events emitted after the first ``count`` (a savepoint that rolled back took their cause)."""
-        del self.events[count:]
-        del self.trace_headers[count:]
+    def reset_events(self) -> None:
+        """Forget the collected events (after a commit wrote them, or a rollback took their cause)."""
+        self.events.clear()
+        self.trace_headers.clear()
 
     async def commit(self) -> None:
         raise NotImplementedError
@@ -81,7 +81,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         return self._session
 
     async def __aenter__(self) -> Self:
-        self.discard_events_after(0)
+        self.reset_events()
         self.committed = False
         self._session = self._session_factory()
         await self._session.begin()
@@ -119,9 +119,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             await session.execute(sa.select(sa.func.pg_notify(self.messaging.notify_channel, "")))
         await session.commit()
         self.committed = True
-        self.discard_events_after(0)
+        self.reset_events()
 
     async def rollback(self) -> None:
         if self._session is not None:
             await self._session.rollback()
-        self.discard_events_after(0)
+        self.reset_events()

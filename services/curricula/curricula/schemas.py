@@ -11,7 +11,6 @@ import uuid
 from datetime import date, datetime
 
 from dovetail_shared.events.curricula import SkillCoverage
-from dovetail_shared.principal import Principal
 from pydantic import BaseModel, ConfigDict, Field
 
 from curricula.domain import (
@@ -179,7 +178,7 @@ class CurriculumPublic(BaseModel):
     versions: list[VersionPublic] = Field(description="Outsiders see only the published version")
 
     @classmethod
-    def of(cls, c: Curriculum, viewer: Principal | None, full: bool) -> CurriculumPublic:
+    def of(cls, c: Curriculum, *, full: bool) -> CurriculumPublic:
         versions = c.versions if full else [v for v in c.versions if v.status == VersionStatus.PUBLISHED]
         published = c.published_version
         return cls(

@@ -29,12 +29,20 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_uow(runtime: RuntimeDep) -> AsyncIterator[SqlUnitOfWork]:
-    """The request owns the transaction: endpoints call ``commit``; anything else is rolled back."""
+    """The request owns the transaction: it commits when the endpoint returns and rolls back if it raises.
+
+    Used with ``scope="function"`` (see ``Transaction``), so the commit runs after the endpoint returned
+    but BEFORE the response is sent: a commit that fails (unique violation, serialization failure, lost
+    database) reaches the problem handlers and is answered as an error, never as a 2xx whose write was lost.
+    """
     async with runtime.uow() as uow:
         yield uow
+        await uow.commit()
 
 
-UoW = Annotated[SqlUnitOfWork, Depends(get_uow)]
+# FastAPI's default ("request") scope runs a yield dependency's exit code after the response is sent.
+Transaction = Depends(get_uow, scope="function")
+UoW = Annotated[SqlUnitOfWork, Transaction]
 
 
 async def optional_principal(

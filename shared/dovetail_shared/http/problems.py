@@ -118,6 +118,12 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
             "the request contains text that cannot be stored",
             [{"field": "body", "rule": "storable_text", "message": "text must not contain NUL characters"}],
         )
+    if sqlstate is not None and sqlstate.startswith("40"):
+        # Serialization failure or deadlock, usually at commit: nothing was written and a retry may succeed.
+        log.info("db.serialization_conflict", sqlstate=sqlstate)
+        return problem_response(
+            request, 409, "conflict", "Conflict", "a concurrent change conflicted with this one; retry the request"
+        )
     if exc.connection_invalidated or sqlstate is None or sqlstate.startswith(("08", "57")):
         log.warning("db.unavailable", error=str(exc.orig)[:300])
         return problem_response(

@@ -21,12 +21,12 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     async def commit(self) -> None:
         self.published.extend(self.events)
-        self.discard_events_after(0)
+        self.reset_events()
         self.commits += 1
         self.committed = True
 
     async def rollback(self) -> None:
-        self.discard_events_after(0)
+        self.reset_events()
 
 
 class InMemoryBus:

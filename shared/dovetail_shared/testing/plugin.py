@@ -15,7 +15,7 @@ from asgi_lifespan import LifespanManager
 
 from dovetail_shared.auth import issue_token
 from dovetail_shared.http.app import create_service_app
-from dovetail_shared.runner import all_topics, migrate
+from dovetail_shared.runner import migrate
 from dovetail_shared.runtime import ServiceSpec
 from dovetail_shared.settings import ServiceSettings
 
@@ -121,10 +121,6 @@ async def service_client(spec: ServiceSpec, settings: ServiceSettings) -> AsyncI
             yield client
 
 
-def topics_of(spec: ServiceSpec, settings: ServiceSettings) -> list[str]:
-    return all_topics(spec, settings)
-
-
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
@@ -143,5 +139,4 @@ __all__ = [
     "require_infrastructure",
     "service_client",
     "settings_for",
-    "topics_of",
 ]

@@ -1,4 +1,4 @@
-"""Consortia REST endpoints: thin — authenticate, call the service, commit, shape the response."""
+"""Consortia REST endpoints: thin — authenticate, call the use case, shape the response; the request commits."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from dovetail_shared.http.deps import (
     MaybePrincipal,
     Page,
     Paging,
-    get_uow,
+    Transaction,
 )
 from dovetail_shared.principal import Principal
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from consortia import service
 from consortia.domain import (
@@ -52,7 +52,7 @@ from consortia.uow import ConsortiaUnitOfWork
 organizations = APIRouter(tags=["organizations"])
 consortia = APIRouter(tags=["consortia"])
 ledger = APIRouter(tags=["ledger"])
-UoW = Annotated[ConsortiaUnitOfWork, Depends(get_uow)]
+UoW = Annotated[ConsortiaUnitOfWork, Transaction]
 DateFrom = Annotated[date | None, Query(alias="from", description="First day, inclusive")]
 DateTo = Annotated[date | None, Query(alias="to", description="Last day, inclusive")]
 
@@ -78,7 +78,6 @@ def _out(response: Response, c: Consortium, p: Principal | None) -> ConsortiumPu
 async def register_organization(body: OrganizationCreate, uow: UoW, p: CurrentPrincipal, response: Response) -> Any:
     """Apply to join the platform; the organisation is pending until a platform operator vets it."""
     org = await service.register_organization(uow, p, **body.model_dump())
-    await uow.commit()
     response.headers["Location"] = f"/organizations/{org.id}"
     return _org_out(response, org)
 
@@ -113,7 +112,6 @@ async def verify_organization(
 ) -> Any:
     """A platform operator verifies a pending organisation (final)."""
     org = await service.decide_organization(uow, p, organization_id, "verify", expected)
-    await uow.commit()
     return _org_out(response, org)
 
 
@@ -128,7 +126,6 @@ async def reject_organization(
 ) -> Any:
     """A platform operator rejects a pending organisation, saying why."""
     org = await service.decide_organization(uow, p, organization_id, "reject", expected, reason=body.reason)
-    await uow.commit()
     return _org_out(response, org)
 
 
@@ -138,7 +135,6 @@ async def resubmit_organization(
 ) -> Any:
     """Put a rejected organisation back in the vetting queue (its admins or its registrant)."""
     org = await service.decide_organization(uow, p, organization_id, "resubmit", expected)
-    await uow.commit()
     return _org_out(response, org)
 
 
@@ -149,7 +145,6 @@ async def resubmit_organization(
 async def form_consortium(body: ConsortiumCreate, uow: UoW, p: CurrentPrincipal, response: Response) -> Any:
     """An admin of a verified organisation forms a consortium that it leads."""
     c = await service.form_consortium(uow, p, today=_today(), **body.model_dump())
-    await uow.commit()
     response.headers["Location"] = f"/consortia/{c.id}"
     return _out(response, c, p)
 
@@ -202,7 +197,6 @@ async def request_to_join(
         today=_today(),
         expected_version=expected,
     )
-    await uow.commit()
     response.headers["Location"] = f"/consortia/{c.id}/join-requests/{request.id}"
     return _out(response, c, p)
 
@@ -241,7 +235,6 @@ async def approve_join_request(
     c = await service.decide_join_request(
         uow, p, consortium_id, request_id, approve=True, today=_today(), expected_version=expected
     )
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -265,7 +258,6 @@ async def reject_join_request(
         today=_today(),
         expected_version=expected,
     )
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -280,7 +272,6 @@ async def remove_member(
 ) -> Any:
     """A member leaves (its own admins) or is removed by the lead; the lead hands over before leaving."""
     c = await service.remove_member(uow, p, consortium_id, organization_id, today=_today(), expected_version=expected)
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -296,7 +287,6 @@ async def change_role(
 ) -> Any:
     """The lead moves a member among core, member and observer."""
     c = await service.change_role(uow, p, consortium_id, organization_id, body.role, expected)
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -311,7 +301,6 @@ async def transfer_lead(
 ) -> Any:
     """The lead hands the lead to another active member and stays on as a core member."""
     c = await service.transfer_lead(uow, p, consortium_id, body.organization_id, expected)
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -321,7 +310,6 @@ async def dissolve(
 ) -> Any:
     """Final: closes every membership and refuses pending requests."""
     c = await service.dissolve(uow, p, consortium_id, today=_today(), expected_version=expected)
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -336,7 +324,6 @@ async def set_benefit_rule(
 ) -> Any:
     """The lead sets how benefits are shared: fixed shares (summing to 100) or weighted by contributions."""
     c = await service.set_benefit_rule(uow, p, consortium_id, body.to_domain(), expected)
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -361,7 +348,6 @@ async def record_contribution(
     contribution = await service.record_contribution(
         uow, p, consortium_id, today=_today(), expected_version=expected, **body.model_dump()
     )
-    await uow.commit()
     response.headers["Location"] = f"/consortia/{consortium_id}/contributions/{contribution.id}"
     return ContributionPublic.of(contribution)
 
@@ -426,7 +412,6 @@ async def distribute(
     distribution = await service.distribute(
         uow, p, consortium_id, amount=body.amount, currency=body.currency, today=_today(), expected_version=expected
     )
-    await uow.commit()
     response.headers["Location"] = f"/consortia/{consortium_id}/distributions/{distribution.id}"
     return DistributionPublic.of(distribution)
 

@@ -1,4 +1,4 @@
-"""Curricula REST endpoints: thin — authenticate, call the service, commit, shape the response."""
+"""Curricula REST endpoints: thin — authenticate, call the use case, shape the response; the request commits."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from dovetail_shared.http.deps import (
     MaybePrincipal,
     Page,
     Paging,
-    get_uow,
+    Transaction,
 )
 from dovetail_shared.principal import Principal
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from curricula import service
 from curricula.domain import can_view_drafts
@@ -35,7 +35,7 @@ from curricula.schemas import (
 from curricula.uow import CurriculaUnitOfWork
 
 router = APIRouter(tags=["curricula"])
-UoW = Annotated[CurriculaUnitOfWork, Depends(get_uow)]
+UoW = Annotated[CurriculaUnitOfWork, Transaction]
 
 
 def _today() -> Any:
@@ -44,7 +44,7 @@ def _today() -> Any:
 
 def _out(response: Response, c: Any, p: Principal | None) -> CurriculumPublic:
     response.headers["ETag"] = f'"{c.version}"'
-    return CurriculumPublic.of(c, p, full=p is not None and can_view_drafts(p, c))
+    return CurriculumPublic.of(c, full=p is not None and can_view_drafts(p, c))
 
 
 def _proposal_out(response: Response, proposal: Any) -> ProposalPublic:
@@ -56,7 +56,6 @@ def _proposal_out(response: Response, proposal: Any) -> ProposalPublic:
 async def create_curriculum(body: CurriculumCreate, uow: UoW, p: CurrentPrincipal, response: Response) -> Any:
     """A college admin creates a curriculum (with an empty draft version 1)."""
     c = await service.create_curriculum(uow, p, **body.model_dump())
-    await uow.commit()
     response.headers["Location"] = f"/curricula/{c.id}"
     return _out(response, c, p)
 
@@ -74,7 +73,7 @@ async def list_curricula(
         p, college_id=college_id, occupation=occupation, limit=paging.limit, offset=paging.offset
     )
     return Page[CurriculumPublic](
-        items=[CurriculumPublic.of(c, p, full=p is not None and can_view_drafts(p, c)) for c in items],
+        items=[CurriculumPublic.of(c, full=p is not None and can_view_drafts(p, c)) for c in items],
         total=total,
         limit=paging.limit,
         offset=paging.offset,
@@ -91,7 +90,7 @@ async def get_version(
     curriculum_id: uuid.UUID, number: Annotated[int, Path(ge=1, le=100000)], uow: UoW, p: MaybePrincipal
 ) -> Any:
     c = await service.get_curriculum(uow, p, curriculum_id)
-    visible = CurriculumPublic.of(c, p, full=p is not None and can_view_drafts(p, c))
+    visible = CurriculumPublic.of(c, full=p is not None and can_view_drafts(p, c))
     for v in visible.versions:
         if v.number == number:
             return v
@@ -109,7 +108,6 @@ async def update_curriculum(
 ) -> Any:
     """The owning college edits the curriculum's title, Chinese title, approval rule or consortium."""
     c = await service.update_details(uow, p, curriculum_id, body.model_dump(exclude_unset=True), expected)
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -124,7 +122,6 @@ async def replace_draft(
 ) -> Any:
     """Replace the modules of the current draft version."""
     c = await service.replace_draft(uow, p, curriculum_id, body.domain_modules(), body.effective_date, expected)
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -138,7 +135,6 @@ async def _lifecycle(
     number: int | None = None,
 ) -> CurriculumPublic:
     c = await service.lifecycle(uow, p, curriculum_id, action, expected, today=_today(), number=number)
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -177,7 +173,6 @@ async def review_version(
 ) -> Any:
     """A co-author firm approves the version in review or requests changes."""
     c = await service.review_version(uow, p, curriculum_id, body.decision, body.comment, expected)
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -214,7 +209,6 @@ async def add_co_author(
     c = await service.change_co_authors(
         uow, p, curriculum_id, body.organization_id, add=True, expected_version=expected
     )
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -228,7 +222,6 @@ async def remove_co_author(
     response: Response,
 ) -> Any:
     c = await service.change_co_authors(uow, p, curriculum_id, organization_id, add=False, expected_version=expected)
-    await uow.commit()
     return _out(response, c, p)
 
 
@@ -240,7 +233,6 @@ async def submit_proposal(
     proposal = await service.submit_proposal(
         uow, p, curriculum_id, body.diff.to_domain(), body.rationale, body.demand_id
     )
-    await uow.commit()
     response.headers["Location"] = f"/proposals/{proposal.id}"
     return _proposal_out(response, proposal)
 
@@ -270,7 +262,6 @@ async def review_proposal(
     proposal = await service.decide_proposal(
         uow, p, proposal_id, "review", expected, decision=body.decision, comment=body.comment
     )
-    await uow.commit()
     return _proposal_out(response, proposal)
 
 
@@ -280,7 +271,6 @@ async def accept_proposal(
 ) -> Any:
     """Accepting produces the curriculum's next draft version with the diff applied."""
     proposal = await service.decide_proposal(uow, p, proposal_id, "accept", expected)
-    await uow.commit()
     return _proposal_out(response, proposal)
 
 
@@ -294,7 +284,6 @@ async def reject_proposal(
     response: Response,
 ) -> Any:
     proposal = await service.decide_proposal(uow, p, proposal_id, "reject", expected, reason=body.reason)
-    await uow.commit()
     return _proposal_out(response, proposal)
 
 
@@ -303,5 +292,4 @@ async def withdraw_proposal(
     proposal_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
 ) -> Any:
     proposal = await service.decide_proposal(uow, p, proposal_id, "withdraw", expected)
-    await uow.commit()
     return _proposal_out(response, proposal)
