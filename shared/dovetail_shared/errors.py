@@ -38,6 +38,21 @@ class ValidationFailed(DomainError):
         super().__init__(f"{field}: {message}", violations=[Violation(field, rule, message)])
 
 
+class NotKnownYet(DomainError):
+    """A fact this service learns from another's events has not arrived here yet: retry, do not give up.
+
+    Told apart from "known and refused" (a 422): while a projection lags (a broker outage, a slow relay)
+    the honest answer is "later", with ``Retry-After`` (ADR 0007).
+    """
+
+    status = 503
+    slug = "not-known-yet"
+    title = "Not known here yet"
+
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__("; ".join(f"{v.field}: {v.message}" for v in violations), violations=violations)
+
+
 class NotFound(DomainError):
     status = 404
     slug = "not-found"
@@ -94,6 +109,10 @@ class ViolationCollector:
 
     def add(self, field: str, rule: str, message: str) -> None:
         self.violations.append(Violation(field, rule, message))
+
+    def raise_not_known_yet_if_any(self) -> None:
+        if self.violations:
+            raise NotKnownYet(list(self.violations))
 
     def raise_if_any(self) -> None:
         if self.violations:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from dovetail_shared.uow import SqlUnitOfWork
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
-    from dovetail_shared.messaging.consumer import Handler
+    from dovetail_shared.messaging.handlers import Handler
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ConsumerSpec:
 
     purpose: str
     topics: Callable[[ServiceSettings], list[str]]
-    handlers: dict[str, Handler]
+    handlers: Mapping[str, Handler]
 
 
 @dataclass(frozen=True)

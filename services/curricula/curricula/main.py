@@ -6,14 +6,14 @@ from pathlib import Path
 
 from dovetail_shared.http.app import create_service_app
 from dovetail_shared.runner import main
-from dovetail_shared.runtime import ConsumerSpec, ServiceSpec
+from dovetail_shared.runtime import ServiceSpec
 from dovetail_shared.settings import ServiceSettings
 from fastapi import FastAPI
 
 from curricula.api.routes import router
 from curricula.config import get_settings
-from curricula.messaging import handlers, topics
-from curricula.tables import messaging, taxonomy
+from curricula.messaging import topics
+from curricula.tables import memberships, messaging, organizations, taxonomy
 from curricula.uow import CurriculaUnitOfWork
 
 SPEC = ServiceSpec(
@@ -26,7 +26,7 @@ SPEC = ServiceSpec(
     taxonomy=taxonomy,
     routers=[router],
     uow_class=CurriculaUnitOfWork,
-    consumers=[ConsumerSpec(purpose="organizations", topics=topics.organizations, handlers=handlers.HANDLERS)],
+    consumers=[organizations.consumer(), memberships.consumer()],
     published_topics=topics.published,
     alembic_ini=str(Path(__file__).resolve().parents[1] / "alembic.ini"),
 )

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from dovetail_shared.principal import Principal
 from dovetail_shared.repository import AggregateRepository
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from curricula.domain import ChangeProposal, Curriculum
 from curricula.domain.policy import CO_AUTHOR_ROLES, COLLEGE_DRAFT_ROLES
-from curricula.tables import curricula_table, organizations_table, proposals_table
+from curricula.tables import curricula_table, proposals_table
 
 
 class CurriculumRepository(AggregateRepository[Curriculum]):
@@ -64,34 +62,3 @@ class ProposalRepository(AggregateRepository[ChangeProposal]):
         self, curriculum_id: uuid.UUID, *, limit: int, offset: int
     ) -> tuple[list[ChangeProposal], int]:
         return await self.list(self.table.c.curriculum_id == curriculum_id, limit=limit, offset=offset)
-
-
-class OrganizationDirectory:
-    """The organisations projection fed by consortia's events."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self.table = organizations_table
-
-    async def upsert(self, org_id: uuid.UUID, *, at: datetime, **values: Any) -> None:
-        stmt = pg_insert(self.table).values(id=org_id, updated_at=at, **values)
-        update = {k: stmt.excluded[k] for k in [*values, "updated_at"]}
-        # Events of one organisation arrive in order (one key), but a replay must not move it backwards.
-        await self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[self.table.c.id], set_=update, where=self.table.c.updated_at <= stmt.excluded.updated_at
-            )
-        )
-
-    async def set_status(self, org_id: uuid.UUID, status: str, *, at: datetime, **values: Any) -> None:
-        await self.upsert(org_id, at=at, status=status, **values)
-
-    async def get(self, org_id: uuid.UUID) -> dict[str, Any] | None:
-        row = (await self.session.execute(sa.select(self.table).where(self.table.c.id == org_id))).first()
-        return None if row is None else dict(row._mapping)
-
-    async def many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-        if not ids:
-            return {}
-        rows = (await self.session.execute(sa.select(self.table).where(self.table.c.id.in_(ids)))).all()
-        return {r.id: dict(r._mapping) for r in rows}

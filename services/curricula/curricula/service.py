@@ -6,8 +6,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from dovetail_shared.errors import Forbidden, NotFound, ValidationFailed, ViolationCollector
+from dovetail_shared.errors import Forbidden, NotFound, NotKnownYet, ValidationFailed, Violation, ViolationCollector
 from dovetail_shared.principal import Principal, Role
+from dovetail_shared.projections.memberships import Membership
+from dovetail_shared.vocabulary import OrganizationKind
 
 from curricula.domain import (
     ApprovalRule,
@@ -26,8 +28,8 @@ from curricula.domain import (
 )
 from curricula.uow import CurriculaUnitOfWork
 
-VERIFIED = "verified"
-ENTERPRISE = "enterprise"
+# Rule ids of the checks against consortia's facts (from the projections).
+NOT_KNOWN_YET = "organization_not_known_yet"
 
 
 def _deny(action: str) -> Forbidden:
@@ -41,13 +43,38 @@ async def _check_co_authors(uow: CurriculaUnitOfWork, ids: Sequence[uuid.UUID], 
     college admin probe the kind and vetting status of organisations the platform does not show them.
     """
     known = await uow.organizations.many(list(ids))
-    out = ViolationCollector()
+    out, lagging = ViolationCollector(), ViolationCollector()
     for i, org_id in enumerate(ids):
         org = known.get(org_id)
         where = f"{field}[{i}]" if len(ids) > 1 or field.endswith("_ids") else field
-        if org is None or org["kind"] != ENTERPRISE or org["status"] != VERIFIED:
+        if org is None:
+            lagging.add(where, NOT_KNOWN_YET, f"organisation {org_id} is not known here yet; retry shortly")
+        elif not org.is_verified(OrganizationKind.ENTERPRISE):
             out.add(where, "verified_enterprise_required", f"organisation {org_id} is not a verified enterprise")
-    out.raise_if_any()
+    out.raise_if_any()  # a definite refusal first: retrying would not help
+    lagging.raise_not_known_yet_if_any()
+
+
+async def _check_college(uow: CurriculaUnitOfWork, college_id: uuid.UUID) -> None:
+    """A curriculum is owned by a college a platform operator verified (from consortia's events)."""
+    college = await uow.organizations.get(college_id)
+    if college is None:
+        raise NotKnownYet([Violation("college_id", NOT_KNOWN_YET, "the college is not known here yet; retry shortly")])
+    if not college.is_verified(OrganizationKind.COLLEGE):
+        raise ValidationFailed("college_id", "verified_college_required", "the owner must be a verified college")
+
+
+async def _check_consortium(uow: CurriculaUnitOfWork, college_id: uuid.UUID, consortium_id: uuid.UUID) -> None:
+    """A named consortium is one the owning college is an active member of."""
+    membership = await uow.memberships.membership(college_id, consortium_id)
+    if membership is Membership.UNKNOWN_CONSORTIUM:
+        message = "the consortium is not known here yet; retry shortly"
+        raise NotKnownYet([Violation("consortium_id", "consortium_not_known_yet", message)])
+    if membership is Membership.DISSOLVED:
+        raise ValidationFailed("consortium_id", "active_consortium_required", "the consortium is dissolved")
+    if membership is not Membership.ACTIVE:
+        message = "the college is not an active member of this consortium"
+        raise ValidationFailed("consortium_id", "consortium_member_required", message)
 
 
 async def _check_taxonomy(uow: CurriculaUnitOfWork, modules: Sequence[Module], path: str = "modules") -> None:
@@ -85,6 +112,9 @@ async def create_curriculum(
         raise Forbidden("only an admin of the owning college creates its curricula")
     if await uow.taxonomy.unknown_occupation(target_occupation):
         raise ValidationFailed("target_occupation", "known_occupation", "not a taxonomy occupation id")
+    await _check_college(uow, college)
+    if consortium_id is not None:
+        await _check_consortium(uow, college, consortium_id)
     curriculum, events = Curriculum.create(
         college_id=college,
         title=title,
@@ -127,6 +157,9 @@ async def update_details(
     curriculum = await _managed(uow, p, curriculum_id, "edit")
     clear = frozenset(k for k, v in changes.items() if v is None and k in ("title_zh", "consortium_id"))
     values = {k: v for k, v in changes.items() if v is not None}
+    consortium_id = values.get("consortium_id")
+    if isinstance(consortium_id, uuid.UUID) and consortium_id != curriculum.consortium_id:
+        await _check_consortium(uow, curriculum.college_id, consortium_id)
     events = curriculum.update_details(clear=clear, **values)
     await uow.curricula.save(curriculum, expected_version=expected_version)
     uow.emit(*events)

@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from dovetail_shared.db import MessagingTables
+from dovetail_shared.projections.memberships import MembershipsProjection
+from dovetail_shared.projections.organizations import OrganizationsProjection
 from dovetail_shared.taxonomy import TaxonomyTables
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlmodel import Field, SQLModel
@@ -66,22 +68,11 @@ class ProposalRow(SQLModel, table=True):
     accepted_version_number: int | None = None
 
 
-class OrganizationProjection(SQLModel, table=True):
-    """What curricula knows of organisations, from consortia's events (it never reads their tables)."""
-
-    __tablename__ = "organizations"
-    __table_args__ = ({"schema": SCHEMA},)
-
-    id: uuid.UUID = Field(primary_key=True)
-    name: str = Field(nullable=False)
-    kind: str = Field(nullable=False)
-    size: str | None = None
-    status: str = Field(nullable=False)  # pending | verified | rejected
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-
-
 curricula_table: sa.Table = CurriculumRow.__table__  # type: ignore[attr-defined]
 proposals_table: sa.Table = ProposalRow.__table__  # type: ignore[attr-defined]
-organizations_table: sa.Table = OrganizationProjection.__table__  # type: ignore[attr-defined]
 messaging = MessagingTables(metadata, SCHEMA)
+# What curricula knows of consortia's facts, from their events (it never reads their tables).
+organizations = OrganizationsProjection(metadata, SCHEMA)
+memberships = MembershipsProjection(metadata, SCHEMA)
+organizations_table = organizations.table
 taxonomy = TaxonomyTables(metadata, SCHEMA)

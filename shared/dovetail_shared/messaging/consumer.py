@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -18,14 +18,13 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from dovetail_shared.logging import correlation_id_var, get_logger, new_correlation_id, traceparent_var
 from dovetail_shared.messaging.envelope import ReceivedEvent, decode
+from dovetail_shared.messaging.handlers import Handler
 from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.tracing import consumer_span
 from dovetail_shared.uow import SqlUnitOfWork
 
 log = get_logger(__name__)
-
-Handler = Callable[[SqlUnitOfWork, ReceivedEvent], Awaitable[None]]
 
 
 class TransientError(Exception):

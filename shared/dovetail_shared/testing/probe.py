@@ -14,6 +14,7 @@ from dovetail_shared.db import MessagingTables, make_engine, make_session_factor
 from dovetail_shared.events.base import DomainEvent, EventPayload, topic_for
 from dovetail_shared.messaging.consumer import EventConsumer
 from dovetail_shared.messaging.envelope import ReceivedEvent
+from dovetail_shared.messaging.handlers import HandlerRegistry
 from dovetail_shared.messaging.kafka import ensure_topics
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.testing.plugin import KAFKA, SESSION_PREFIX, TEST_DATABASE_URL
@@ -71,8 +72,11 @@ def topic(settings: ServiceSettings) -> str:
 _attempts: dict[uuid.UUID, int] = {}
 
 
-async def handle(uow: SqlUnitOfWork, event: ReceivedEvent) -> None:
-    payload = ProbeHappened.model_validate(event.data)
+handlers: HandlerRegistry[SqlUnitOfWork] = HandlerRegistry(SqlUnitOfWork)
+
+
+@handlers.on(ProbeHappened)
+async def handle(uow: SqlUnitOfWork, payload: ProbeHappened, event: ReceivedEvent) -> None:
     if payload.poison:
         raise ValueError(f"probe {payload.seq} is poison")
     seen = _attempts.get(event.id, 0)
@@ -103,7 +107,7 @@ class Probe:
         return event.id
 
     def consumer(self, cls: type[EventConsumer] = EventConsumer) -> EventConsumer:
-        return cls(self.settings, self.uow, "probe", {ProbeHappened.event_type: handle}, [topic(self.settings)])
+        return cls(self.settings, self.uow, "probe", handlers, [topic(self.settings)])
 
     async def scalar(self, stmt: Any) -> Any:
         async with self.engine.connect() as conn:

@@ -34,6 +34,7 @@ from dovetail_shared.events.consortia import (
     MemberRoleChanged,
 )
 from dovetail_shared.events.consortia import Share as SharePayload
+from dovetail_shared.vocabulary import ConsortiumStatus
 from pydantic import BaseModel, Field
 
 from consortia.domain import money
@@ -47,12 +48,6 @@ class ConsortiumKind(StrEnum):
     CITY_CONSORTIUM = "city_consortium"
     INDUSTRY_COMMUNITY = "industry_community"
     PROJECT = "project"
-
-
-class ConsortiumStatus(StrEnum):
-    FORMING = "forming"
-    ACTIVE = "active"
-    DISSOLVED = "dissolved"
 
 
 class MembershipRole(StrEnum):

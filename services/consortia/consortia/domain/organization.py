@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from dovetail_shared.domain import Aggregate, utcnow
 from dovetail_shared.errors import InvalidTransition, ValidationFailed, ViolationCollector
@@ -13,28 +12,9 @@ from dovetail_shared.events.consortia import (
     OrganizationRejected,
     OrganizationVerified,
 )
+from dovetail_shared.vocabulary import EnterpriseSize, OrganizationKind, VerificationStatus
 
 from consortia.domain._checks import optional_text
-
-
-class OrganizationKind(StrEnum):
-    COLLEGE = "college"
-    ENTERPRISE = "enterprise"
-    RESEARCH_INSTITUTE = "research_institute"
-    GOVERNMENT = "government"
-    ASSOCIATION = "association"
-
-
-class EnterpriseSize(StrEnum):
-    LARGE = "large"
-    SME = "sme"
-    MICRO = "micro"
-
-
-class VerificationStatus(StrEnum):
-    PENDING = "pending"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
 
 
 class Organization(Aggregate):

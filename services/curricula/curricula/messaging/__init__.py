@@ -1,1 +1,1 @@
-"""Kafka side of curricula: topics it publishes, and the consumers that keep its projections."""
+"""Kafka side of curricula: the topics it publishes (its projections come from dovetail_shared)."""

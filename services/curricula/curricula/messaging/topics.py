@@ -1,9 +1,8 @@
-"""Topics curricula publishes to and reads from, derived from the payload classes (one naming rule)."""
+"""Topics curricula publishes to, derived from the payload classes (one naming rule)."""
 
 from __future__ import annotations
 
 from dovetail_shared.events.base import topic_for
-from dovetail_shared.events.consortia import OrganizationRegistered
 from dovetail_shared.events.curricula import ChangeProposalSubmitted, CurriculumCreated
 from dovetail_shared.settings import ServiceSettings
 
@@ -13,7 +12,3 @@ def published(settings: ServiceSettings) -> list[str]:
         topic_for(settings.topic_prefix, "curricula", CurriculumCreated.aggregate),
         topic_for(settings.topic_prefix, "curricula", ChangeProposalSubmitted.aggregate),
     ]
-
-
-def organizations(settings: ServiceSettings) -> list[str]:
-    return [topic_for(settings.topic_prefix, "consortia", OrganizationRegistered.aggregate)]

@@ -18,7 +18,7 @@ from curricula.domain import (
     ReviewDecision,
     VersionStatus,
 )
-from dovetail_shared.errors import DomainError, Forbidden, NotFound, ValidationFailed, VersionConflict
+from dovetail_shared.errors import DomainError, Forbidden, NotFound, NotKnownYet, ValidationFailed, VersionConflict
 from dovetail_shared.events.curricula import (
     ChangeProposalAccepted,
     ChangeProposalRejected,
@@ -29,7 +29,10 @@ from dovetail_shared.events.curricula import (
 )
 from dovetail_shared.messaging.memory import FakeUnitOfWork
 from dovetail_shared.principal import Principal, Role
+from dovetail_shared.projections.memberships import Membership
+from dovetail_shared.projections.organizations import KnownOrganization
 from dovetail_shared.repository import InMemoryRepository
+from dovetail_shared.vocabulary import VerificationStatus
 
 WELD = "http://data.europa.eu/esco/skill/weld"
 CAD = "http://data.europa.eu/esco/skill/cad"
@@ -51,21 +54,41 @@ class FakeProposals(InMemoryRepository[ChangeProposal]):
 
 
 class FakeOrganizationDirectory:
-    """The organisations projection as rows keyed by id, with the columns the service reads."""
+    """The organisations projection keyed by id."""
 
     def __init__(self) -> None:
-        self.rows: dict[uuid.UUID, dict[str, Any]] = {}
+        self.rows: dict[uuid.UUID, KnownOrganization] = {}
 
     def put(self, org_id: uuid.UUID, *, kind: str = "enterprise", status: str = "verified") -> uuid.UUID:
-        self.rows[org_id] = {"id": org_id, "name": f"org {org_id}", "kind": kind, "size": None, "status": status}
+        self.rows[org_id] = KnownOrganization(org_id, f"org {org_id}", kind, None, VerificationStatus(status))
         return org_id
 
-    async def get(self, org_id: uuid.UUID) -> dict[str, Any] | None:
-        row = self.rows.get(org_id)
-        return None if row is None else dict(row)
+    async def get(self, org_id: uuid.UUID) -> KnownOrganization | None:
+        return self.rows.get(org_id)
 
-    async def many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-        return {i: dict(self.rows[i]) for i in ids if i in self.rows}
+    async def many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, KnownOrganization]:
+        return {i: self.rows[i] for i in ids if i in self.rows}
+
+
+class FakeMemberships:
+    """The membership projection: known consortia (their status) and their active members."""
+
+    def __init__(self) -> None:
+        self.consortia: dict[uuid.UUID, str] = {}
+        self.members: dict[uuid.UUID, set[uuid.UUID]] = {}
+
+    def put(self, consortium_id: uuid.UUID, *members: uuid.UUID, status: str = "active") -> uuid.UUID:
+        self.consortia[consortium_id] = status
+        self.members[consortium_id] = set(members)
+        return consortium_id
+
+    async def membership(self, organization_id: uuid.UUID, consortium_id: uuid.UUID) -> Membership:
+        status = self.consortia.get(consortium_id)
+        if status is None:
+            return Membership.UNKNOWN_CONSORTIUM
+        if status == "dissolved":
+            return Membership.DISSOLVED
+        return Membership.ACTIVE if organization_id in self.members[consortium_id] else Membership.NOT_A_MEMBER
 
 
 class FakeTaxonomy:
@@ -95,11 +118,17 @@ def directory(orgs: Any) -> FakeOrganizationDirectory:
 
 
 @pytest.fixture
-def uow(directory: FakeOrganizationDirectory) -> FakeUnitOfWork:
+def memberships() -> FakeMemberships:
+    return FakeMemberships()
+
+
+@pytest.fixture
+def uow(directory: FakeOrganizationDirectory, memberships: FakeMemberships) -> FakeUnitOfWork:
     return FakeUnitOfWork(
         curricula=FakeCurricula(),
         proposals=FakeProposals(),
         organizations=directory,
+        memberships=memberships,
         taxonomy=FakeTaxonomy([WELD, CAD, PLC, SAFETY], [WELDER]),
     )
 
@@ -174,16 +203,76 @@ async def test_college_admin_creates_a_curriculum_and_the_event_waits_for_the_co
 
 
 async def test_a_refused_use_case_publishes_nothing_when_the_boundary_rolls_back(
-    uow: FakeUnitOfWork, college_admin: Principal, orgs: Any
+    uow: FakeUnitOfWork, directory: FakeOrganizationDirectory, college_admin: Principal, orgs: Any
 ) -> None:
+    pending = directory.put(uuid.uuid4(), status="pending")
     with pytest.raises(ValidationFailed):
         async with uow:
-            await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[uuid.uuid4()]))
+            await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[pending]))
             await uow.commit()  # not reached
     assert uow.commits == 0
     assert uow.published == []
     assert uow.events == []
     assert uow.curricula.items == {}
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"), [("college", "pending"), ("college", "rejected"), ("enterprise", "verified")]
+)
+async def test_the_owner_must_be_a_verified_college(
+    uow: FakeUnitOfWork, directory: FakeOrganizationDirectory, orgs: Any, kind: str, status: str
+) -> None:
+    directory.put(orgs.college, kind=kind, status=status)
+    with pytest.raises(ValidationFailed) as exc:
+        await service.create_curriculum(uow, who(orgs.college, Role.COLLEGE_ADMIN), **create_args())
+    assert violations(exc.value) == [("college_id", "verified_college_required")]
+    assert uow.curricula.items == {}
+
+
+async def test_a_college_not_known_here_yet_is_retryable(uow: FakeUnitOfWork) -> None:
+    college = uuid.uuid4()
+    with pytest.raises(NotKnownYet) as exc:
+        await service.create_curriculum(uow, who(college, Role.COLLEGE_ADMIN), **create_args(college_id=college))
+    assert violations(exc.value) == [("college_id", "organization_not_known_yet")]
+
+
+@pytest.mark.parametrize(
+    ("setup", "error", "rule"),
+    [
+        ("unknown", NotKnownYet, "consortium_not_known_yet"),
+        ("dissolved", ValidationFailed, "active_consortium_required"),
+        ("not_a_member", ValidationFailed, "consortium_member_required"),
+    ],
+)
+async def test_a_named_consortium_must_be_one_the_college_is_an_active_member_of(
+    uow: FakeUnitOfWork,
+    memberships: FakeMemberships,
+    college_admin: Principal,
+    orgs: Any,
+    setup: str,
+    error: type[DomainError],
+    rule: str,
+) -> None:
+    consortium = uuid.uuid4()
+    if setup == "dissolved":
+        memberships.put(consortium, orgs.college, status="dissolved")
+    elif setup == "not_a_member":
+        memberships.put(consortium, orgs.firm_a)
+    with pytest.raises(error) as exc:
+        await service.create_curriculum(uow, college_admin, **create_args(consortium_id=consortium))
+    assert violations(exc.value) == [("consortium_id", rule)]
+    assert uow.curricula.items == {}
+
+
+async def test_a_member_college_names_its_consortium(
+    uow: FakeUnitOfWork, memberships: FakeMemberships, college_admin: Principal, orgs: Any
+) -> None:
+    consortium = memberships.put(uuid.uuid4(), orgs.college, orgs.firm_a)
+    c = await service.create_curriculum(uow, college_admin, **create_args(consortium_id=consortium))
+    assert c.consortium_id == consortium
+    elsewhere = uuid.uuid4()
+    with pytest.raises(ValidationFailed):
+        await service.update_details(uow, college_admin, c.id, {"consortium_id": memberships.put(elsewhere)}, None)
 
 
 async def test_a_college_is_required_when_the_token_has_none(uow: FakeUnitOfWork) -> None:
@@ -215,7 +304,6 @@ async def test_only_the_owning_colleges_admin_creates(
 @pytest.mark.parametrize(
     ("kind", "status"),
     [
-        (None, None),  # not known to the projection at all
         ("college", "verified"),  # not an enterprise
         ("enterprise", "pending"),  # not vetted yet
         ("enterprise", "rejected"),
@@ -229,9 +317,7 @@ async def test_co_authors_must_be_verified_enterprises(
     kind: str | None,
     status: str | None,
 ) -> None:
-    candidate = uuid.uuid4()
-    if kind is not None and status is not None:
-        directory.put(candidate, kind=kind, status=status)
+    candidate = directory.put(uuid.uuid4(), kind=kind, status=status)
     with pytest.raises(ValidationFailed) as exc:
         await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[orgs.firm_a, candidate]))
     assert violations(exc.value) == [("co_author_ids[1]", "verified_enterprise_required")]
@@ -250,15 +336,27 @@ async def test_every_bad_co_author_is_named_by_its_index(
         await service.create_curriculum(
             uow, college_admin, **create_args(co_author_ids=[uuid.uuid4(), orgs.firm_a, pending])
         )
-    assert violations(exc.value) == [
-        ("co_author_ids[0]", "verified_enterprise_required"),
-        ("co_author_ids[2]", "verified_enterprise_required"),
-    ]
+    # A definite refusal wins over "not known yet" (index 0): retrying would not help.
+    assert violations(exc.value) == [("co_author_ids[2]", "verified_enterprise_required")]
 
 
-async def test_a_single_co_author_is_still_named_with_its_index(uow: FakeUnitOfWork, college_admin: Principal) -> None:
+async def test_a_co_author_not_known_here_yet_is_a_retryable_503_not_a_refusal(
+    uow: FakeUnitOfWork, college_admin: Principal, orgs: Any
+) -> None:
+    unknown = uuid.uuid4()
+    with pytest.raises(NotKnownYet) as exc:
+        await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[orgs.firm_a, unknown]))
+    assert exc.value.status == 503
+    assert violations(exc.value) == [("co_author_ids[1]", "organization_not_known_yet")]
+    assert uow.curricula.items == {} and uow.events == []
+
+
+async def test_a_single_co_author_is_still_named_with_its_index(
+    uow: FakeUnitOfWork, directory: FakeOrganizationDirectory, college_admin: Principal
+) -> None:
+    pending = directory.put(uuid.uuid4(), status="pending")
     with pytest.raises(ValidationFailed) as exc:
-        await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[uuid.uuid4()]))
+        await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[pending]))
     assert violations(exc.value) == [("co_author_ids[0]", "verified_enterprise_required")]
 
 
@@ -495,19 +593,17 @@ async def test_adding_a_verified_enterprise_as_co_author(
     assert (await uow.curricula.require(c.id)).co_author_ids == [orgs.firm_b]
 
 
-@pytest.mark.parametrize(("kind", "status"), [(None, None), ("enterprise", "pending"), ("association", "verified")])
+@pytest.mark.parametrize(("kind", "status"), [("enterprise", "pending"), ("association", "verified")])
 async def test_an_added_co_author_must_be_a_verified_enterprise(
     uow: FakeUnitOfWork,
     directory: FakeOrganizationDirectory,
     make_curriculum: Any,
     college_admin: Principal,
-    kind: str | None,
-    status: str | None,
+    kind: str,
+    status: str,
 ) -> None:
     c = await stored(uow, make_curriculum())
-    candidate = uuid.uuid4()
-    if kind is not None and status is not None:
-        directory.put(candidate, kind=kind, status=status)
+    candidate = directory.put(uuid.uuid4(), kind=kind, status=status)
     with pytest.raises(ValidationFailed) as exc:
         await service.change_co_authors(uow, college_admin, c.id, candidate, add=True, expected_version=None)
     assert violations(exc.value) == [("organization_id", "verified_enterprise_required")]

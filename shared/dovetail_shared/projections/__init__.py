@@ -1,0 +1,1 @@
+"""Projections of other services' facts that several services keep (each in its own schema)."""
