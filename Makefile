@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 UV ?= uv
-SERVICES := curricula consortia
+# Every registered service (each declares itself in its pyproject's dovetail.services entry point).
+SERVICES = $(shell .venv/bin/python -m dovetail_shared.registry list)
 export PATH := $(HOME)/.local/bin:$(PATH)
 # Local runs use the shipped development placeholders; services refuse them unless told they run locally.
 export DOVETAIL_ENVIRONMENT ?= development
@@ -58,7 +59,7 @@ test-unit: bootstrap ## Run only the fast unit tests (no servers needed)
 lint: bootstrap ## Ruff (lint + format check) and mypy
 	@.venv/bin/ruff check .
 	@.venv/bin/ruff format --check .
-	@.venv/bin/mypy shared/dovetail_shared $(foreach s,$(SERVICES),services/$(s)/$(s))
+	@.venv/bin/mypy shared/dovetail_shared $$(.venv/bin/python -m dovetail_shared.registry packages)
 
 .PHONY: fmt
 fmt: bootstrap ## Format and auto-fix the code

@@ -16,7 +16,7 @@ import httpx
 # A development tool: it mints tokens with the development secret, which only development accepts.
 os.environ.setdefault("DOVETAIL_ENVIRONMENT", "development")
 
-from curricula.config import get_settings as curricula_settings
+from curricula.main import get_settings as curricula_settings
 from dovetail_shared.auth import issue_token
 from dovetail_shared.taxonomy import taxonomy_dir
 

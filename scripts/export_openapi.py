@@ -8,14 +8,13 @@ import os
 # Building an app reads its settings; the shipped placeholders are accepted only for local work like this.
 os.environ.setdefault("DOVETAIL_ENVIRONMENT", "development")
 
+from dovetail_shared.registry import names
 from dovetail_shared.testing.contracts import ROOT, generate_openapi, openapi_path, render_openapi
-
-SERVICES = ("curricula", "consortia")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("services", nargs="*", default=list(SERVICES), help="default: every service")
+    parser.add_argument("services", nargs="*", default=names(), help="default: every service")
     args = parser.parse_args(argv)
     for name in args.services:
         path = openapi_path(name)

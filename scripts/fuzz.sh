@@ -25,8 +25,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="$ROOT/.venv/bin/python"
 ST="$ROOT/.venv/bin/schemathesis"
 OUT="${DOVETAIL_STATE_DIR:-$ROOT/.local}/fuzz"
-# name:port — each service's default http_port (as in scripts/platform.sh).
-ALL=("curricula:8101" "consortia:8102")
+# name:port of every registered service (dovetail.services entry points; its http_port setting).
+mapfile -t ALL < <("$PY" -m dovetail_shared.registry ports)
 
 MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-30}"
 TIMEOUT_S="${FUZZ_TIMEOUT_S:-600}"

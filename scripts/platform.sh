@@ -5,8 +5,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 STATE="${DOVETAIL_STATE_DIR:-$ROOT/.local}"
 RUN="$STATE/run"; LOGS="$STATE/logs"
 mkdir -p "$RUN" "$LOGS"
-# name:port — the ports are each service's default http_port.
-SERVICES=("curricula:8101" "consortia:8102")
+# name:port of every registered service (dovetail.services entry points; its http_port setting).
+mapfile -t SERVICES < <("$ROOT/.venv/bin/python" -m dovetail_shared.registry ports)
 
 alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 

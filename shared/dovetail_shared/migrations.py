@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -11,6 +12,29 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from dovetail_shared.db import MessagingTables
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.taxonomy import TaxonomyTables
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+    from dovetail_shared.runtime import ServiceSpec
+
+# env.py and script.py.mako are shared; a service has only its ``migrations/versions``.
+SHARED_SCRIPT_LOCATION = Path(__file__).parent / "alembic"
+
+
+def alembic_config(spec: ServiceSpec, settings: ServiceSettings) -> Config:
+    """Alembic's configuration for one service, built in code (no alembic.ini per service)."""
+    from alembic.config import Config
+
+    if spec.migrations is None:
+        raise RuntimeError(f"{spec.name} declares no migrations")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(SHARED_SCRIPT_LOCATION))
+    cfg.set_main_option("version_locations", spec.migrations)
+    cfg.set_main_option("path_separator", "os")
+    cfg.attributes["spec"] = spec
+    cfg.attributes["settings"] = settings
+    return cfg
 
 
 def run_env(context: Any, metadata: sa.MetaData, settings_factory: Any) -> None:

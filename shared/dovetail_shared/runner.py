@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import uvicorn
 
@@ -17,6 +16,7 @@ from dovetail_shared.logging import configure_logging, get_logger
 from dovetail_shared.messaging.consumer import EventConsumer
 from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics
 from dovetail_shared.messaging.relay import OutboxRelay
+from dovetail_shared.migrations import alembic_config
 from dovetail_shared.runtime import Runtime, ServiceSpec
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.taxonomy import load_taxonomy
@@ -44,14 +44,8 @@ def all_topics(spec: ServiceSpec, settings: ServiceSettings) -> list[str]:
 def migrate(spec: ServiceSpec, settings: ServiceSettings) -> None:
     """Alembic to head, then the service's topics; a step of its own, before any process starts."""
     from alembic import command
-    from alembic.config import Config
 
-    if spec.alembic_ini is None:
-        raise RuntimeError(f"{spec.name} has no alembic.ini")
-    cfg = Config(spec.alembic_ini)
-    cfg.set_main_option("script_location", str(Path(spec.alembic_ini).parent / "migrations"))
-    cfg.attributes["settings"] = settings
-    command.upgrade(cfg, "head")
+    command.upgrade(alembic_config(spec, settings), "head")
     if spec.taxonomy is not None:
         asyncio.run(load_taxonomy(asyncpg_dsn(settings.database_url), settings.db_schema))
     asyncio.run(ensure_topics(settings, all_topics(spec, settings)))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dovetail_shared.auth import TokenVerifier
@@ -15,7 +18,7 @@ from dovetail_shared.taxonomy import TaxonomyTables
 from dovetail_shared.uow import SqlUnitOfWork
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from fastapi import APIRouter, FastAPI
 
     from dovetail_shared.messaging.handlers import Handler
 
@@ -31,7 +34,11 @@ class ConsumerSpec:
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """Everything the shared runner needs to start any role of a service; one per service."""
+    """Everything the shared runner needs to start any role of a service; one per service.
+
+    The one place a service is declared (its ``main.py``); scripts and targets find every spec through the
+    ``dovetail.services`` entry points (``dovetail_shared.registry``).
+    """
 
     name: str
     settings_factory: Callable[[], ServiceSettings]
@@ -40,10 +47,66 @@ class ServiceSpec:
     uow_class: type[SqlUnitOfWork] = SqlUnitOfWork
     consumers: Sequence[ConsumerSpec] = ()
     published_topics: Callable[[ServiceSettings], list[str]] = lambda _s: []
-    alembic_ini: str | None = None
+    # The folder of the service's Alembic revisions (env.py and the template are shared).
+    migrations: str | None = None
+    metadata: sa.MetaData | None = None
     taxonomy: TaxonomyTables | None = None
     title: str = ""
     description: str = ""
+
+    @property
+    def schema(self) -> str:
+        return self.messaging.schema
+
+    def create_app(self, settings: ServiceSettings | None = None) -> FastAPI:
+        from dovetail_shared.http.app import create_service_app
+
+        return create_service_app(self, settings)
+
+    def cli(self, argv: list[str] | None = None) -> None:
+        """``dovetail-<name> <role>``: the console script points here (``<pkg>.main:SPEC.cli``)."""
+        from dovetail_shared.runner import main
+
+        main(self, argv)
+
+
+def settings_class(name: str, port: int) -> type[ServiceSettings]:
+    """A service's settings: ``<NAME>_*`` variables first, then ``DOVETAIL_*``; schema ``name``; port ``port``."""
+    namespace: dict[str, Any] = {
+        "__module__": __name__,
+        "__qualname__": f"{name.title().replace('_', '')}Settings",
+        "__annotations__": {"http_port": int},
+        "model_config": SettingsConfigDict(env_prefix=f"{name.upper()}_", extra="ignore", env_file=None),
+        "service_name": name,
+        "http_port": port,
+    }
+    return type(namespace["__qualname__"], (ServiceSettings,), namespace)
+
+
+def define_service(
+    name: str,
+    *,
+    port: int,
+    package_file: str,
+    messaging: MessagingTables,
+    routers: Sequence[APIRouter],
+    **options: Any,
+) -> ServiceSpec:
+    """The spec of a service laid out as ``services/<name>/<name>/`` with ``services/<name>/migrations/versions``.
+
+    ``package_file`` is the ``__file__`` of the module calling this (its ``main.py``).
+    """
+    settings = settings_class(name, port)
+    versions = Path(package_file).resolve().parents[1] / "migrations" / "versions"
+    options.setdefault("metadata", messaging.outbox.metadata)
+    return ServiceSpec(
+        name=name,
+        settings_factory=settings,
+        messaging=messaging,
+        routers=routers,
+        migrations=str(versions),
+        **options,
+    )
 
 
 class Runtime:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar, overload
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -55,6 +56,37 @@ class AbstractUnitOfWork:
             await self.rollback()
 
 
+R = TypeVar("R")
+
+
+class bound(Generic[R]):
+    """A repository (or projection directory) bound to the unit of work's current session, made on first use.
+
+    Declared on a service's unit of work instead of an ``__aenter__`` that builds each one by hand.
+    """
+
+    def __init__(self, factory: Callable[[AsyncSession], R]) -> None:
+        self.factory = factory
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> bound[R]: ...
+    @overload
+    def __get__(self, uow: SqlUnitOfWork, owner: type) -> R: ...
+    def __get__(self, uow: SqlUnitOfWork | None, owner: type) -> bound[R] | R:
+        if uow is None:
+            return self
+        session = uow.session
+        cached = uow._bound.get(self.name)
+        if cached is None or cached[0] is not session:
+            cached = (session, self.factory(session))
+            uow._bound[self.name] = cached
+        value: R = cached[1]
+        return value
+
+
 class SqlUnitOfWork(AbstractUnitOfWork):
     """Owns an AsyncSession. ``commit`` writes the collected events to the outbox, then commits once.
 
@@ -73,6 +105,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.messaging = messaging
         self.topic_prefix = topic_prefix
         self._session: AsyncSession | None = None
+        self._bound: dict[str, tuple[AsyncSession, Any]] = {}
 
     @property
     def session(self) -> AsyncSession:

@@ -1,5 +1,5 @@
 """``python -m consortia <role>``."""
 
-from consortia.main import cli
+from consortia.main import SPEC
 
-cli()
+SPEC.cli()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
-
-from dovetail_shared.uow import SqlUnitOfWork
+from dovetail_shared.uow import SqlUnitOfWork, bound
 
 from consortia.repository import (
     ConsortiumRepository,
@@ -15,15 +13,7 @@ from consortia.repository import (
 
 
 class ConsortiaUnitOfWork(SqlUnitOfWork):
-    organizations: OrganizationRepository
-    consortia: ConsortiumRepository
-    contributions: ContributionRepository
-    distributions: DistributionRepository
-
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        self.organizations = OrganizationRepository(self.session)
-        self.consortia = ConsortiumRepository(self.session)
-        self.contributions = ContributionRepository(self.session)
-        self.distributions = DistributionRepository(self.session)
-        return self
+    organizations = bound(OrganizationRepository)
+    consortia = bound(ConsortiumRepository)
+    contributions = bound(ContributionRepository)
+    distributions = bound(DistributionRepository)

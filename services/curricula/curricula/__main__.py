@@ -1,5 +1,5 @@
 """``python -m curricula <role>``."""
 
-from curricula.main import cli
+from curricula.main import SPEC
 
-cli()
+SPEC.cli()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -41,8 +40,9 @@ def render_openapi(document: dict[str, Any]) -> str:
 
 def generate_openapi(service: str) -> dict[str, Any]:
     """The service's OpenAPI as its app serves it; building the app opens no connection (lifespan does)."""
-    module = importlib.import_module(f"{service}.main")
-    document: dict[str, Any] = module.create_app().openapi()
+    from dovetail_shared.registry import spec
+
+    document: dict[str, Any] = spec(service).create_app().openapi()
     return document
 
 

@@ -1,11 +1,4 @@
-"""Initial curricula schema: curricula, change proposals, organisations projection, taxonomy, outbox, inbox.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-28
-"""
-
-from collections.abc import Sequence
+"""Initial curricula schema: curricula, change proposals, organisations projection, taxonomy, outbox, inbox."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,10 +6,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from dovetail_shared.migrations import create_messaging_tables, create_taxonomy_tables
 
-revision: str = "0001"
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = "0001", None
 
 SCHEMA = "curricula"
 

@@ -1,20 +1,10 @@
-"""Projection of consortium memberships (from consortia's events): curricula checks a named consortium.
-
-Revision ID: 0002_memberships
-Revises: 0001
-Create Date: 2026-12-02
-"""
-
-from collections.abc import Sequence
+"""Projection of consortium memberships (from consortia's events): curricula checks a named consortium."""
 
 from alembic import op
 
 from dovetail_shared.projections.memberships import create_memberships_projection
 
-revision: str = "0002_memberships"
-down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = "0002_memberships", "0001"
 
 SCHEMA = "curricula"
 
