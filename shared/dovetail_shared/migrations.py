@@ -1,4 +1,4 @@
-"""Alembic helpers so each service's ``env.py`` and first migration are a few lines, not a copy."""
+"""Alembic helpers: the shared environment every service migrates with, and creators of the shared tables."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def alembic_config(spec: ServiceSpec, settings: ServiceSettings) -> Config:
 
 
 def run_env(context: Any, metadata: sa.MetaData, settings_factory: Any) -> None:
-    """Body of a service's ``migrations/env.py``: async, version table inside the service's schema."""
+    """Body of the shared ``alembic/env.py``: async, version table inside the service's schema."""
     settings: ServiceSettings = context.config.attributes.get("settings") or settings_factory()
     schema = settings.db_schema
 
