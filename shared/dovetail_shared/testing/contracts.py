@@ -8,10 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema_rs
 
+from dovetail_shared.events.schemas import SCHEMA_DIR
 from dovetail_shared.http.problems import MEDIA_TYPE, PROBLEM_BASE
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+def committed_validator(event_type: str) -> Any:
+    """A validator for the committed schema file: that file, not the code, is the contract consumers hold."""
+    schema = json.loads((SCHEMA_DIR / f"{event_type}.json").read_text())
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
 def assert_problem(

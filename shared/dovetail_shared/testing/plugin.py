@@ -7,17 +7,22 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
 from dovetail_shared.auth import issue_token
+from dovetail_shared.db import MessagingTables
 from dovetail_shared.http.app import create_service_app
+from dovetail_shared.messaging.relay import OutboxRelay
 from dovetail_shared.runner import migrate
 from dovetail_shared.runtime import ServiceSpec
 from dovetail_shared.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Before any settings are read: the suite runs on local servers with the shipped placeholders.
 os.environ.setdefault("DOVETAIL_ENVIRONMENT", "test")
@@ -119,6 +124,19 @@ async def service_client(spec: ServiceSpec, settings: ServiceSettings) -> AsyncI
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+async def running_relay(
+    settings: ServiceSettings, engine: AsyncEngine, messaging: MessagingTables
+) -> AsyncIterator[OutboxRelay]:
+    """The real relay, as the ``relay`` role runs it, for as long as the caller holds it."""
+    relay = OutboxRelay(settings, engine, messaging)
+    task = asyncio.create_task(relay.run())
+    try:
+        yield relay
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, timeout=30)
 
 
 @pytest.fixture

@@ -6,28 +6,24 @@ own organisations (fresh registration numbers), so its rows never meet another t
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
-import jsonschema_rs
 import pytest
 from consortia.main import SPEC
 from dovetail_shared.db import make_engine
 from dovetail_shared.messaging.relay import OutboxRelay
 from dovetail_shared.settings import ServiceSettings
-from dovetail_shared.testing.contracts import assert_problem
+from dovetail_shared.testing.contracts import assert_problem, committed_validator
 from dovetail_shared.testing.kafka import header
-from dovetail_shared.testing.plugin import auth, make_token, migrate_once, service_client
+from dovetail_shared.testing.plugin import auth, make_token, migrate_once, running_relay, service_client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 Json = dict[str, Any]
-SCHEMAS = Path(__file__).resolve().parents[4] / "shared" / "schemas" / "events"
 
 
 @pytest.fixture(scope="session")
@@ -57,20 +53,8 @@ async def engine(settings: ServiceSettings) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def relay(settings: ServiceSettings, engine: AsyncEngine) -> AsyncIterator[OutboxRelay]:
-    """The real relay, as the ``relay`` role runs it, for the duration of one test."""
-    r = OutboxRelay(settings, engine, SPEC.messaging)
-    task = asyncio.create_task(r.run())
-    try:
+    async for r in running_relay(settings, engine, SPEC.messaging):
         yield r
-    finally:
-        r.stop()
-        await asyncio.wait_for(task, timeout=30)
-
-
-def committed_validator(event_type: str) -> Any:
-    """A validator for the committed schema file: that file, not the code, is the contract consumers hold."""
-    schema = json.loads((SCHEMAS / f"{event_type}.json").read_text())
-    return jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
 def assert_cloudevent(record: Any, *, event_type: str, subject: uuid.UUID) -> Json:

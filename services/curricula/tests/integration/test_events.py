@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import pytest
 import sqlalchemy as sa
 from curricula.main import SPEC
@@ -22,29 +19,18 @@ from dovetail_shared.events.curricula import (
 )
 from dovetail_shared.messaging.relay import OutboxRelay
 from dovetail_shared.settings import ServiceSettings
+from dovetail_shared.testing.contracts import committed_validator
 from dovetail_shared.testing.kafka import header, read_topic
+from dovetail_shared.testing.plugin import running_relay
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-SCHEMAS = Path(__file__).resolve().parents[4] / "shared" / "schemas" / "events"
 PUBLISHED = CurriculumVersionPublished.event_type
-
-
-def committed_validator(event_type: str) -> Any:
-    """A validator for the committed (not the code-generated) schema: the file is the contract consumers hold."""
-    schema = json.loads((SCHEMAS / f"{event_type}.json").read_text())
-    return jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
 @pytest.fixture
 async def relay(settings: ServiceSettings, engine: AsyncEngine) -> AsyncIterator[OutboxRelay]:
-    """The real relay, as the `relay` role runs it, for the duration of one test."""
-    r = OutboxRelay(settings, engine, SPEC.messaging)
-    task = asyncio.create_task(r.run())
-    try:
+    async for r in running_relay(settings, engine, SPEC.messaging):
         yield r
-    finally:
-        r.stop()
-        await asyncio.wait_for(task, timeout=30)
 
 
 def curriculum_topic(settings: ServiceSettings) -> str:
