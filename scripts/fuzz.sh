@@ -48,9 +48,10 @@ done
 token_for() {
   # The service's own settings (its CURRICULA_*/DOVETAIL_* environment) decide secret, issuer and audience.
   "$PY" - "$1" <<'EOF'
-import importlib, sys, uuid
+import sys, uuid
 from dovetail_shared.auth import issue_token
-spec = importlib.import_module(f"{sys.argv[1]}.main").SPEC
+from dovetail_shared.registry import spec as registered
+spec = registered(sys.argv[1])
 print(issue_token(spec.settings_factory(), sub="fuzzer", org=uuid.uuid4(), roles=["college_admin", "operator"]))
 EOF
 }
