@@ -20,6 +20,8 @@ class DomainError(Exception):
     status: int = 400
     slug: str = "bad-request"
     title: str = "Bad request"
+    # Seconds after which the same request may succeed (sent as Retry-After); None for a definite answer.
+    retry_after: int | None = None
 
     def __init__(self, detail: str, *, violations: list[Violation] | None = None) -> None:
         super().__init__(detail)
@@ -42,12 +44,13 @@ class NotKnownYet(DomainError):
     """A fact this service learns from another's events has not arrived here yet: retry, do not give up.
 
     Told apart from "known and refused" (a 422): while a projection lags (a broker outage, a slow relay)
-    the honest answer is "later", with ``Retry-After`` (ADR 0007).
+    the honest answer is "later": 409 with ``Retry-After`` (ADR 0007).
     """
 
-    status = 503
+    status = 409
     slug = "not-known-yet"
     title = "Not known here yet"
+    retry_after = 5
 
     def __init__(self, violations: list[Violation]) -> None:
         super().__init__("; ".join(f"{v.field}: {v.message}" for v in violations), violations=violations)

@@ -128,7 +128,7 @@ async def test_a_firm_vetted_in_consortia_co_authors_a_curriculum_whose_publicat
             "co_author_ids": [orgs["enterprise"]],
         }
         # The college may own and the firm co-author once curricula's consumer has read consortia's events:
-        # until then curricula answers "not known here yet" (503) or, between the two events, "not verified".
+        # until then curricula answers "not known here yet" (409, Retry-After) or, between the events, "not verified".
         deadline = time.monotonic() + 60
         while True:
             r = await http.post(f"{curricula}/curricula", headers=college, json=body)
@@ -136,7 +136,7 @@ async def test_a_firm_vetted_in_consortia_co_authors_a_curriculum_whose_publicat
                 break
             rule = r.json()["violations"][0]["rule"]
             assert (r.status_code, rule) in {
-                (503, "organization_not_known_yet"),
+                (409, "organization_not_known_yet"),
                 (422, "verified_college_required"),
                 (422, "verified_enterprise_required"),
             }, r.text

@@ -1,6 +1,6 @@
 """Across two services over the real broker: consortia vets organisations and forms consortia, curricula learns
 it from the events (the shared organisations and membership projections) and decides by them: a verified firm
-co-authors, an unverified one is refused by name and rule, one not known yet is a retryable 503; a curriculum
+co-authors, an unverified one is refused by name and rule, one not known yet is a retryable 409; a curriculum
 needs a verified college and, if it names a consortium, one the college is an active member of."""
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ async def test_curricula_accepts_co_authors_that_consortia_verified(
 
     # Not known here (yet): a retryable answer with its own rule, not a definite refusal.
     r = await curricula_client.post("/curricula", json=curriculum(str(uuid.uuid4())), headers=college_admin)
-    assert r.status_code == 503, r.text
+    assert r.status_code == 409 and r.json()["type"].endswith("/not-known-yet"), r.text
     assert r.headers["Retry-After"]
     assert rules(r) == [("co_author_ids[0]", "organization_not_known_yet")]
 
@@ -234,7 +234,8 @@ async def test_a_rejected_organisation_and_consortium_membership_reach_curricula
     r = await curricula_client.post("/curricula", json=body(consortium_id=consortium["id"]), headers=other_admin)
     assert r.status_code == 422 and rules(r) == [("consortium_id", "consortium_member_required")], r.text
     r = await curricula_client.post("/curricula", json=body(consortium_id=str(uuid.uuid4())), headers=lead_admin)
-    assert r.status_code == 503 and rules(r) == [("consortium_id", "consortium_not_known_yet")], r.text
+    assert r.status_code == 409 and r.headers["Retry-After"], r.text
+    assert rules(r) == [("consortium_id", "consortium_not_known_yet")]
 
     # Dissolved: no longer a consortium to name.
     r = await consortia_client.post(f"/consortia/{consortium['id']}/dissolve", headers=lead_admin)

@@ -43,6 +43,7 @@ def problem_response(
     title: str,
     detail: str,
     violations: list[dict[str, Any]] | None = None,
+    retry_after: int | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=PROBLEM_BASE + slug,
@@ -53,8 +54,8 @@ def problem_response(
         violations=[ViolationOut(**v) for v in violations or []],
     )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    if status == 503:
-        headers["Retry-After"] = "5"
+    if status == 503 or retry_after is not None:
+        headers["Retry-After"] = str(retry_after or 5)
     cid = correlation_id_var.get()
     if cid:
         # The outermost error middleware answers 500s outside our correlation middleware: echo it here too.
@@ -73,7 +74,7 @@ def _field_of(loc: tuple[Any, ...]) -> str:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     violations = [{"field": v.field, "rule": v.rule, "message": v.message} for v in exc.violations]
-    return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, violations)
+    return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, violations, exc.retry_after)
 
 
 async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -172,7 +173,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "Missing or invalid bearer token",
         403: "Not allowed for this caller",
         404: "Not found",
-        409: "Conflict (stale version, duplicate, or invalid transition)",
+        409: "Conflict (stale version, duplicate, invalid transition, or not known here yet: retry after Retry-After)",
         422: "Validation failed (names the field and the rule)",
     }.items()
 }

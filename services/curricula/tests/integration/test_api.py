@@ -456,12 +456,12 @@ async def test_unknown_occupation_is_refused(api: Any) -> None:
     api.problem(r, 422, "validation-failed", field="target_occupation", rule="known_occupation")
 
 
-async def test_a_co_author_not_known_here_yet_is_a_retryable_503(api: Any) -> None:
+async def test_a_co_author_not_known_here_yet_is_a_retryable_409(api: Any) -> None:
     org = uuid.uuid4()
     r = await api.client.post(
         "/curricula", json=api.curriculum_body(co_author_ids=[api.orgs.firm_a, org]), headers=api.college_admin()
     )
-    body = api.problem(r, 503, "not-known-yet", field="co_author_ids[1]", rule="organization_not_known_yet")
+    body = api.problem(r, 409, "not-known-yet", field="co_author_ids[1]", rule="organization_not_known_yet")
     assert r.headers["Retry-After"].isdigit()
     assert [v["field"] for v in body["violations"]] == ["co_author_ids[1]"], "the verified firm passes"
 

@@ -340,13 +340,13 @@ async def test_every_bad_co_author_is_named_by_its_index(
     assert violations(exc.value) == [("co_author_ids[2]", "verified_enterprise_required")]
 
 
-async def test_a_co_author_not_known_here_yet_is_a_retryable_503_not_a_refusal(
+async def test_a_co_author_not_known_here_yet_is_a_retryable_409_not_a_refusal(
     uow: FakeUnitOfWork, college_admin: Principal, orgs: Any
 ) -> None:
     unknown = uuid.uuid4()
     with pytest.raises(NotKnownYet) as exc:
         await service.create_curriculum(uow, college_admin, **create_args(co_author_ids=[orgs.firm_a, unknown]))
-    assert exc.value.status == 503
+    assert exc.value.status == 409 and exc.value.retry_after
     assert violations(exc.value) == [("co_author_ids[1]", "organization_not_known_yet")]
     assert uow.curricula.items == {} and uow.events == []
 
