@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from dovetail_shared.principal import Principal
-from pydantic import AfterValidator, BaseModel, Field
-from pydantic_core import PydanticCustomError
+from dovetail_shared.text import Text
+from pydantic import BaseModel, Field
 
 from consortia.domain import (
     DEFAULT_CURRENCY,
@@ -37,17 +37,6 @@ from consortia.domain import (
 
 TEXT = 2000
 NAME = 200
-# PostgreSQL text cannot hold NUL; refused here with a rule id instead of failing in the driver (a 500).
-NO_NUL = r"^[^\x00]*$"
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("no_nul_character", "must not contain NUL characters")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
 # Generous bounds that only stop absurd numbers (1e999999999 would make exact arithmetic crawl); the
 # domain's rules (positive, minor unit, sum to 100...) are checked by the domain and named there.
 Quantity = Annotated[Decimal, Field(max_digits=24, decimal_places=8)]

@@ -1,8 +1,10 @@
 """Request and response bodies of the curricula API.
 
-Content sent in (modules, diffs) has request types of its own only so that OpenAPI documents the size bounds
-(``maxItems``); every rule, bounds included, is the domain's (``validate_modules``, ``ModuleDiff.check``), which
-names the JSON path and rule id. Responses reuse the domain's value types.
+Content sent in (modules, diffs) has request types of its own so that OpenAPI documents the size bounds
+(``maxItems``) and every text field is the shared ``Text``: what PostgreSQL cannot store (NUL, a lone
+surrogate) is refused at the boundary. Every other rule, bounds included, is the domain's
+(``validate_modules``, ``ModuleDiff.check``), which names the JSON path and rule id. Responses reuse the
+domain's value types.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date, datetime
 
 from dovetail_shared.events.curricula import SkillCoverage
 from dovetail_shared.principal import Principal
+from dovetail_shared.text import Text
 from pydantic import BaseModel, ConfigDict, Field
 
 from curricula.domain import (
@@ -44,9 +47,9 @@ TEXT = 2000
 
 class CurriculumCreate(BaseModel):
     college_id: uuid.UUID | None = Field(None, description="Defaults to the caller's organisation")
-    title: str = Field(max_length=200)
-    title_zh: str | None = Field(None, max_length=200)
-    target_occupation: str = Field(max_length=500, description="Taxonomy (ESCO) occupation id")
+    title: Text = Field(max_length=200)
+    title_zh: Text | None = Field(None, max_length=200)
+    target_occupation: Text = Field(max_length=500, description="Taxonomy (ESCO) occupation id")
     level: CurriculumLevel
     consortium_id: uuid.UUID | None = None
     co_author_ids: list[uuid.UUID] = Field(default_factory=list, max_length=CO_AUTHORS_MAX)
@@ -58,23 +61,31 @@ class CurriculumPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(None, max_length=200)
-    title_zh: str | None = Field(None, max_length=200)
+    title: Text | None = Field(None, max_length=200)
+    title_zh: Text | None = Field(None, max_length=200)
     approval_rule: ApprovalRule | None = None
     consortium_id: uuid.UUID | None = None
 
 
+class SkillRefIn(BaseModel):
+    skill_id: Text
+    level: int
+
+    def to_domain(self) -> SkillRef:
+        return SkillRef(skill_id=self.skill_id, level=self.level)
+
+
 class LearningOutcomeIn(BaseModel):
-    description: str
-    skills: list[SkillRef] = Field(default_factory=list, max_length=SKILLS_PER_OUTCOME_MAX)
+    description: Text
+    skills: list[SkillRefIn] = Field(default_factory=list, max_length=SKILLS_PER_OUTCOME_MAX)
 
     def to_domain(self) -> LearningOutcome:
-        return LearningOutcome(description=self.description, skills=list(self.skills))
+        return LearningOutcome(description=self.description, skills=[s.to_domain() for s in self.skills])
 
 
 class ModuleIn(BaseModel):
-    code: str
-    title: str
+    code: Text
+    title: Text
     hours: int
     outcomes: list[LearningOutcomeIn] = Field(default_factory=list, max_length=OUTCOMES_MAX)
 
@@ -88,7 +99,7 @@ class ModuleDiffIn(BaseModel):
     """Whole-module edits; the version they produce must stay within a draft's bounds (see ``DraftUpdate``)."""
 
     add_modules: list[ModuleIn] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
-    remove_module_codes: list[str] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
+    remove_module_codes: list[Text] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
     update_modules: list[ModuleIn] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
 
     def to_domain(self) -> ModuleDiff:
@@ -113,7 +124,7 @@ class DraftUpdate(BaseModel):
 
 class ReviewIn(BaseModel):
     decision: ReviewDecision
-    comment: str = Field("", max_length=TEXT)
+    comment: Text = Field("", max_length=TEXT)
 
 
 class CoAuthorIn(BaseModel):
@@ -122,12 +133,12 @@ class CoAuthorIn(BaseModel):
 
 class ProposalCreate(BaseModel):
     diff: ModuleDiffIn
-    rationale: str = Field(max_length=RATIONALE_MAX)
+    rationale: Text = Field(max_length=RATIONALE_MAX)
     demand_id: uuid.UUID | None = Field(None, description="The talent demand that motivated the change")
 
 
 class RejectIn(BaseModel):
-    reason: str = Field(max_length=TEXT)
+    reason: Text = Field(max_length=TEXT)
 
 
 class VersionPublic(BaseModel):

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from dovetail_shared.http.problems import MEDIA_TYPE, PROBLEM_BASE
+from dovetail_shared.text import STORABLE_PATTERN
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -83,3 +84,57 @@ def assert_operations_document_problems(service: str) -> None:
         for method, op in item.items():
             assert "422" in op["responses"], f"{method.upper()} {path} does not document 422"
             assert MEDIA_TYPE in op["responses"]["422"]["content"], f"{method.upper()} {path}"
+
+
+# String formats the framework parses itself into non-text values (never stored as free text).
+_PARSED_FORMATS = {"uuid", "date", "date-time", "time", "duration", "binary", "decimal"}
+
+
+def _plain_strings(schema: Any, components: dict[str, Any], where: str, seen: set[str]) -> list[str]:
+    """Every string schema reachable from ``schema`` that a client fills freely without the storable pattern."""
+    if not isinstance(schema, dict):
+        return []
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        if name in seen:
+            return []
+        seen.add(name)
+        return _plain_strings(components.get(name, {}), components, name, seen)
+    out: list[str] = []
+    if schema.get("type") == "string" and "enum" not in schema and "const" not in schema:
+        fmt = schema.get("format")
+        if fmt not in _PARSED_FORMATS and schema.get("pattern") != STORABLE_PATTERN:
+            out.append(where)
+    for key in ("anyOf", "oneOf", "allOf"):
+        subs = schema.get(key, [])
+        # A number that may also be sent as a string (Decimal) is parsed, not stored as text.
+        numeric = any(isinstance(sub, dict) and sub.get("type") in ("number", "integer") for sub in subs)
+        for sub in subs:
+            if not (numeric and isinstance(sub, dict) and sub.get("type") == "string"):
+                out += _plain_strings(sub, components, where, seen)
+    if "items" in schema:
+        out += _plain_strings(schema["items"], components, f"{where}[]", seen)
+    for name, sub in schema.get("properties", {}).items():
+        out += _plain_strings(sub, components, f"{where}.{name}", seen)
+    if isinstance(schema.get("additionalProperties"), dict):
+        out += _plain_strings(schema["additionalProperties"], components, f"{where}{{}}", seen)
+    return out
+
+
+def assert_text_inputs_are_storable(service: str) -> None:
+    """Every free-text input (body field, path or query parameter) is the shared ``Text``: it refuses NUL and
+    lone surrogates, and the document shows that by its pattern. Headers are framework-parsed and skipped."""
+    document = json.loads(openapi_path(service).read_text())
+    components = document.get("components", {}).get("schemas", {})
+    missing: list[str] = []
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            name = f"{method.upper()} {path}"
+            for param in op.get("parameters", []):
+                if param.get("in") in ("path", "query"):
+                    missing += _plain_strings(param.get("schema", {}), components, f"{name} {param['name']}", set())
+            body = op.get("requestBody", {}).get("content", {})
+            for media in body.values():
+                missing += _plain_strings(media.get("schema", {}), components, f"{name} body", set())
+    assert not missing, f"free-text inputs that are not dovetail_shared.text.Text: {sorted(set(missing))}"

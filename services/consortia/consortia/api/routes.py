@@ -16,6 +16,7 @@ from dovetail_shared.http.deps import (
     get_uow,
 )
 from dovetail_shared.principal import Principal
+from dovetail_shared.text import Text
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from consortia import service
@@ -30,7 +31,6 @@ from consortia.domain import (
     can_see_request,
 )
 from consortia.schemas import (
-    NO_NUL,
     BenefitRuleIn,
     ConsortiumCreate,
     ConsortiumPublic,
@@ -90,7 +90,7 @@ async def list_organizations(
     paging: Paging,
     kind: OrganizationKind | None = None,
     verification_status: VerificationStatus | None = None,
-    region: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    region: Annotated[Text | None, Query(max_length=200)] = None,
 ) -> Any:
     """Verified organisations for everyone; operators see all (filter ``verification_status=pending`` for
     the vetting queue); others also see their own organisation and those they registered."""

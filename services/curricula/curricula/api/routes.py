@@ -16,6 +16,7 @@ from dovetail_shared.http.deps import (
     get_uow,
 )
 from dovetail_shared.principal import Principal
+from dovetail_shared.text import Text
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from curricula import service
@@ -67,7 +68,7 @@ async def list_curricula(
     p: MaybePrincipal,
     paging: Paging,
     college_id: uuid.UUID | None = None,
-    occupation: Annotated[str | None, Query(max_length=500)] = None,
+    occupation: Annotated[Text | None, Query(max_length=500)] = None,
 ) -> Any:
     """Published curricula for everyone; your own college's or co-authored ones in every state."""
     items, total = await uow.curricula.visible_to(
