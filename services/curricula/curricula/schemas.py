@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated, Any
 
 from dovetail_shared.events.curricula import SkillCoverage
 from dovetail_shared.principal import Principal
@@ -41,8 +42,17 @@ from curricula.domain import (
     VersionStatus,
     skill_coverage,
 )
+from curricula.domain.values import MODULE_CODE_MAX, MODULE_TITLE_MAX, OUTCOME_DESCRIPTION_MAX, SKILL_ID_MAX
 
 TEXT = 2000
+
+
+def domain_bound(max_length: int) -> Any:
+    """Documents a length bound that the domain checks (with its own rule id, ``length``), not pydantic."""
+    return Field(json_schema_extra={"maxLength": max_length})
+
+
+ModuleCode = Annotated[Text, domain_bound(MODULE_CODE_MAX)]
 
 
 class CurriculumCreate(BaseModel):
@@ -68,7 +78,7 @@ class CurriculumPatch(BaseModel):
 
 
 class SkillRefIn(BaseModel):
-    skill_id: Text
+    skill_id: Annotated[Text, domain_bound(SKILL_ID_MAX)]
     level: int
 
     def to_domain(self) -> SkillRef:
@@ -76,7 +86,7 @@ class SkillRefIn(BaseModel):
 
 
 class LearningOutcomeIn(BaseModel):
-    description: Text
+    description: Annotated[Text, domain_bound(OUTCOME_DESCRIPTION_MAX)]
     skills: list[SkillRefIn] = Field(default_factory=list, max_length=SKILLS_PER_OUTCOME_MAX)
 
     def to_domain(self) -> LearningOutcome:
@@ -84,8 +94,8 @@ class LearningOutcomeIn(BaseModel):
 
 
 class ModuleIn(BaseModel):
-    code: Text
-    title: Text
+    code: ModuleCode
+    title: Annotated[Text, domain_bound(MODULE_TITLE_MAX)]
     hours: int
     outcomes: list[LearningOutcomeIn] = Field(default_factory=list, max_length=OUTCOMES_MAX)
 
@@ -99,7 +109,7 @@ class ModuleDiffIn(BaseModel):
     """Whole-module edits; the version they produce must stay within a draft's bounds (see ``DraftUpdate``)."""
 
     add_modules: list[ModuleIn] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
-    remove_module_codes: list[Text] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
+    remove_module_codes: list[ModuleCode] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
     update_modules: list[ModuleIn] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
 
     def to_domain(self) -> ModuleDiff:

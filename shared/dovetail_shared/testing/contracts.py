@@ -105,7 +105,11 @@ def _plain_strings(schema: Any, components: dict[str, Any], where: str, seen: se
     if schema.get("type") == "string" and "enum" not in schema and "const" not in schema:
         fmt = schema.get("format")
         if fmt not in _PARSED_FORMATS and schema.get("pattern") != STORABLE_PATTERN:
-            out.append(where)
+            out.append(f"{where}: not Text")
+        if fmt not in _PARSED_FORMATS and "maxLength" not in schema:
+            out.append(f"{where}: no maxLength")
+    if schema.get("type") == "array" and "maxItems" not in schema:
+        out.append(f"{where}: no maxItems")
     for key in ("anyOf", "oneOf", "allOf"):
         subs = schema.get(key, [])
         # A number that may also be sent as a string (Decimal) is parsed, not stored as text.
@@ -122,9 +126,10 @@ def _plain_strings(schema: Any, components: dict[str, Any], where: str, seen: se
     return out
 
 
-def assert_text_inputs_are_storable(service: str) -> None:
-    """Every free-text input (body field, path or query parameter) is the shared ``Text``: it refuses NUL and
-    lone surrogates, and the document shows that by its pattern. Headers are framework-parsed and skipped."""
+def assert_inputs_are_storable_and_bounded(service: str) -> None:
+    """Every free-text input (body field, path or query parameter) is the shared ``Text`` (it refuses NUL and
+    lone surrogates; the document shows that by its pattern) with a ``maxLength``, and every list a client
+    sends has a ``maxItems``. Headers are framework-parsed and skipped."""
     document = json.loads(openapi_path(service).read_text())
     components = document.get("components", {}).get("schemas", {})
     missing: list[str] = []
@@ -137,4 +142,4 @@ def assert_text_inputs_are_storable(service: str) -> None:
             body = op.get("requestBody", {}).get("content", {})
             for media in body.values():
                 missing += _plain_strings(media.get("schema", {}), components, f"{name} body", set())
-    assert not missing, f"free-text inputs that are not dovetail_shared.text.Text: {sorted(set(missing))}"
+    assert not missing, f"unbounded or non-Text inputs: {sorted(set(missing))}"

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from dovetail_shared.domain import Aggregate, utcnow
-from dovetail_shared.errors import InvalidTransition, ValidationFailed, ViolationCollector
+from dovetail_shared.errors import InvalidTransition, ValidationFailed, ViolationCollector, parse_enum
 from dovetail_shared.events.base import DomainEvent
 from dovetail_shared.events.consortia import (
     OrganizationRegistered,
@@ -79,8 +79,8 @@ class Organization(Aggregate):
         registered_by: str | None = None,
     ) -> tuple[Organization, list[DomainEvent]]:
         """A new, pending organisation. Reports every broken rule at once so a form can show them all."""
-        kind = OrganizationKind(kind)
-        size = EnterpriseSize(size) if size is not None else None
+        kind = parse_enum(OrganizationKind, kind, "kind")
+        size = parse_enum(EnterpriseSize, size, "size") if size is not None else None
         errors = ViolationCollector()
         for field, value in (("name", name), ("region", region), ("registration_number", registration_number)):
             if not value.strip():

@@ -1,9 +1,9 @@
 """The committed ``services/consortia/openapi.json`` is the HTTP contract: it must match what the app serves."""
 
 from dovetail_shared.testing.contracts import (
+    assert_inputs_are_storable_and_bounded,
     assert_openapi_committed,
     assert_operations_document_problems,
-    assert_text_inputs_are_storable,
 )
 
 
@@ -15,5 +15,5 @@ def test_every_operation_documents_problem_responses() -> None:
     assert_operations_document_problems("consortia")
 
 
-def test_every_free_text_input_is_storable_text() -> None:
-    assert_text_inputs_are_storable("consortia")
+def test_every_input_is_storable_text_and_bounded() -> None:
+    assert_inputs_are_storable_and_bounded("consortia")
