@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from dovetail_shared.dates import IsoDate
 from dovetail_shared.principal import Principal
 from dovetail_shared.text import Text
 from pydantic import BaseModel, Field
@@ -114,8 +115,8 @@ class BenefitRuleIn(BaseModel):
 
     kind: BenefitRuleKind
     shares: list[ShareIn] = Field(default_factory=list, max_length=500)
-    period_from: date | None = None
-    period_to: date | None = None
+    period_from: IsoDate | None = None
+    period_to: IsoDate | None = None
     kinds: list[ContributionKind] | None = Field(None, max_length=20, description="Omit to weigh every kind")
 
     def to_domain(self) -> BenefitRule:
@@ -221,7 +222,7 @@ class ContributionCreate(BaseModel):
     unit: Text = Field(max_length=40, description="e.g. CNY, hours, placements, datasets")
     valuation: Money
     currency: Text = Field(DEFAULT_CURRENCY, max_length=8, description="ISO 4217 code of the valuation")
-    contributed_on: date
+    contributed_on: IsoDate
 
 
 class ContributionPublic(BaseModel):

@@ -13,6 +13,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from dovetail_shared.dates import IsoDate
 from dovetail_shared.events.curricula import SkillCoverage
 from dovetail_shared.principal import Principal
 from dovetail_shared.text import Text
@@ -126,7 +127,7 @@ class DraftUpdate(BaseModel):
         description=f"The version's whole content: at most {MODULES_MAX} modules, "
         f"teaching at most {DISTINCT_SKILLS_MAX} distinct skills",
     )
-    effective_date: date | None = None
+    effective_date: IsoDate | None = None
 
     def domain_modules(self) -> list[Module]:
         return [m.to_domain() for m in self.modules]

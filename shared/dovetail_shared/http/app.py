@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from dovetail_shared.http.middleware import BodySizeLimitMiddleware, CorrelationIdMiddleware
+from dovetail_shared.http.openapi import document_optional_auth
 from dovetail_shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_schema_components
 from dovetail_shared.logging import get_logger
 from dovetail_shared.runtime import Runtime, ServiceSpec
@@ -68,7 +69,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = problem_schema_components(generate())
+            app.openapi_schema = document_optional_auth(problem_schema_components(generate()), spec.routers)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

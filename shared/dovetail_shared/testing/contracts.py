@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,36 @@ def assert_inputs_are_storable_and_bounded(service: str) -> None:
             for media in body.values():
                 missing += _plain_strings(media.get("schema", {}), components, f"{name} body", set())
     assert not missing, f"unbounded or non-Text inputs: {sorted(set(missing))}"
+
+
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _concrete(template: str) -> str:
+    # Any syntactically valid value: routing (and so 405) is decided before a parameter is parsed.
+    return re.sub(r"\{[^}/]+\}", "00000000-0000-4000-8000-000000000001", template)
+
+
+async def assert_http_contract(client: httpx.AsyncClient, service: str, headers: dict[str, str]) -> None:
+    """Over the real app: every undocumented method on a documented path is a 405 problem whose ``Allow``
+    lists exactly the documented methods, and every operation with a body answers a body the parser cannot
+    read (JSON nested past its depth, broken JSON) with the documented 422, never a 400 or a 500."""
+    document = json.loads(openapi_path(service).read_text())
+    for template, item in document["paths"].items():
+        path = _concrete(template)
+        documented = {m.upper() for m in item}
+        for method in _METHODS:
+            if method.upper() in documented:
+                continue
+            r = await client.request(method.upper(), path, headers=headers)
+            assert_problem(r, 405, "method-not-allowed")
+            allow = {m.strip() for m in r.headers.get("allow", "").split(",") if m.strip()}
+            assert allow == documented, f"{method.upper()} {template}: Allow {allow} != documented {documented}"
+        for method, op in item.items():
+            if "requestBody" not in op:
+                continue
+            for body in ("[" * 5_000 + "]" * 5_000, '{"a": '):
+                r = await client.request(
+                    method.upper(), path, content=body, headers={**headers, "Content-Type": "application/json"}
+                )
+                assert_problem(r, 422, "validation-failed", field="body", rule="json_invalid")

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
+from dovetail_shared.dates import IsoDate
 from dovetail_shared.errors import NotFound
 from dovetail_shared.http.deps import (
     CurrentPrincipal,
@@ -53,8 +54,8 @@ organizations = APIRouter(tags=["organizations"])
 consortia = APIRouter(tags=["consortia"])
 ledger = APIRouter(tags=["ledger"])
 UoW = Annotated[ConsortiaUnitOfWork, Depends(get_uow)]
-DateFrom = Annotated[date | None, Query(alias="from", description="First day, inclusive")]
-DateTo = Annotated[date | None, Query(alias="to", description="Last day, inclusive")]
+DateFrom = Annotated[IsoDate | None, Query(alias="from", description="First day, inclusive")]
+DateTo = Annotated[IsoDate | None, Query(alias="to", description="Last day, inclusive")]
 
 
 def _today() -> date:
