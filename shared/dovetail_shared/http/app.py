@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from dovetail_shared.http.docs import install_offline_docs
 from dovetail_shared.http.middleware import BodySizeLimitMiddleware, CorrelationIdMiddleware
 from dovetail_shared.http.openapi import document_optional_auth
 from dovetail_shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_schema_components
@@ -39,7 +40,10 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         version="1.0.0",
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
+        docs_url=None,  # served from locked assets instead of a CDN (install_offline_docs)
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
     # Server spans with the caller's traceparent as parent; events emitted while handling carry them on.
