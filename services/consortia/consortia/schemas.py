@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from dovetail_shared.dates import IsoDate
-from dovetail_shared.principal import Principal
 from dovetail_shared.text import Text
 from pydantic import BaseModel, Field
 
@@ -16,9 +15,9 @@ from consortia.domain import (
     DEFAULT_CURRENCY,
     BenefitRule,
     BenefitRuleKind,
-    Consortium,
     ConsortiumKind,
     ConsortiumStatus,
+    ConsortiumView,
     Contribution,
     ContributionKind,
     Distribution,
@@ -32,8 +31,6 @@ from consortia.domain import (
     OrganizationKind,
     Share,
     VerificationStatus,
-    can_see_request,
-    can_view_ledger,
 )
 
 TEXT = 2000
@@ -187,11 +184,9 @@ class ConsortiumPublic(BaseModel):
     benefit_rule: BenefitRulePublic | None
 
     @classmethod
-    def of(cls, c: Consortium, viewer: Principal | None) -> ConsortiumPublic:
-        member = viewer is not None and can_view_ledger(viewer, c)
-        memberships = c.memberships if member else c.active_memberships
-        requests = [r for r in c.join_requests if viewer is not None and can_see_request(viewer, c, r)]
-        rule = c.benefit_rule if member else None
+    def of(cls, v: ConsortiumView) -> ConsortiumPublic:
+        """Renders what the policy decided the caller may see (``service.view``); decides nothing itself."""
+        c = v.consortium
         return cls(
             id=c.id,
             version=c.version,
@@ -205,10 +200,10 @@ class ConsortiumPublic(BaseModel):
             status=c.status,
             activated_on=c.activated_on,
             dissolved_on=c.dissolved_on,
-            view="member" if member else "public",
-            memberships=[MembershipPublic.of(m) for m in memberships],
-            join_requests=[JoinRequestPublic.of(r) for r in requests],
-            benefit_rule=BenefitRulePublic.model_validate(rule.model_dump()) if rule else None,
+            view="member" if v.member_view else "public",
+            memberships=[MembershipPublic.of(m) for m in v.memberships],
+            join_requests=[JoinRequestPublic.of(r) for r in v.join_requests],
+            benefit_rule=BenefitRulePublic.model_validate(v.benefit_rule.model_dump()) if v.benefit_rule else None,
         )
 
 
