@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from dovetail_shared.dates import IsoDate
 from dovetail_shared.events.curricula import SkillCoverage
-from dovetail_shared.principal import Principal
 from dovetail_shared.text import Text
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,9 +28,9 @@ from curricula.domain import (
     SKILLS_PER_OUTCOME_MAX,
     ApprovalRule,
     ChangeProposal,
-    Curriculum,
     CurriculumLevel,
     CurriculumVersion,
+    CurriculumView,
     LearningOutcome,
     Module,
     ModuleDiff,
@@ -201,8 +200,9 @@ class CurriculumPublic(BaseModel):
     versions: list[VersionPublic] = Field(description="Outsiders see only the published version")
 
     @classmethod
-    def of(cls, c: Curriculum, viewer: Principal | None, full: bool) -> CurriculumPublic:
-        versions = c.versions if full else [v for v in c.versions if v.status == VersionStatus.PUBLISHED]
+    def of(cls, view: CurriculumView) -> CurriculumPublic:
+        """Renders what the policy decided the caller may see (``service.view``); decides nothing itself."""
+        c = view.curriculum
         published = c.published_version
         return cls(
             id=c.id,
@@ -218,7 +218,7 @@ class CurriculumPublic(BaseModel):
             co_author_ids=c.co_author_ids,
             approval_rule=c.approval_rule,
             published_version_number=published.number if published else None,
-            versions=[VersionPublic.of(v) for v in sorted(versions, key=lambda v: v.number)],
+            versions=[VersionPublic.of(v) for v in view.versions],
         )
 
 
