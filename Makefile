@@ -48,6 +48,7 @@ status: infra-status ## Show infrastructure and service status
 
 .PHONY: test
 test: bootstrap infra-up ## Run the whole test suite (unit, integration, contract) on the real Postgres and Kafka
+	@bash scripts/infra/chromium.sh
 	@bash scripts/infra/postgres.sh reset-test-db
 	@.venv/bin/pytest
 

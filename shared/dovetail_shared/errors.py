@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -124,3 +126,18 @@ class ViolationCollector:
             err.violations = list(self.violations)
             err.detail = "; ".join(f"{v.field}: {v.message}" for v in self.violations)
             raise err
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_enum(enum: type[E], value: E | str, field: str) -> E:
+    """Accept a member or its string value; anything else is a named ``one_of`` violation, never a ValueError.
+
+    Domain methods are called by HTTP routes (already validated) but also by consumers, scripts and tests,
+    so every one parses its enum arguments with this rather than ``Enum(value)``."""
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise ValidationFailed(field, "one_of", f"must be one of: {allowed}") from None

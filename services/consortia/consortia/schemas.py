@@ -7,17 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from dovetail_shared.principal import Principal
-from pydantic import AfterValidator, BaseModel, Field
-from pydantic_core import PydanticCustomError
+from dovetail_shared.dates import IsoDate
+from dovetail_shared.text import Text
+from pydantic import BaseModel, Field
 
 from consortia.domain import (
     DEFAULT_CURRENCY,
     BenefitRule,
     BenefitRuleKind,
-    Consortium,
     ConsortiumKind,
     ConsortiumStatus,
+    ConsortiumView,
     Contribution,
     ContributionKind,
     Distribution,
@@ -31,23 +31,10 @@ from consortia.domain import (
     OrganizationKind,
     Share,
     VerificationStatus,
-    can_see_request,
-    can_view_ledger,
 )
 
 TEXT = 2000
 NAME = 200
-# PostgreSQL text cannot hold NUL; refused here with a rule id instead of failing in the driver (a 500).
-NO_NUL = r"^[^\x00]*$"
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("no_nul_character", "must not contain NUL characters")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
 # Generous bounds that only stop absurd numbers (1e999999999 would make exact arithmetic crawl); the
 # domain's rules (positive, minor unit, sum to 100...) are checked by the domain and named there.
 Quantity = Annotated[Decimal, Field(max_digits=24, decimal_places=8)]
@@ -125,8 +112,8 @@ class BenefitRuleIn(BaseModel):
 
     kind: BenefitRuleKind
     shares: list[ShareIn] = Field(default_factory=list, max_length=500)
-    period_from: date | None = None
-    period_to: date | None = None
+    period_from: IsoDate | None = None
+    period_to: IsoDate | None = None
     kinds: list[ContributionKind] | None = Field(None, max_length=20, description="Omit to weigh every kind")
 
     def to_domain(self) -> BenefitRule:
@@ -197,11 +184,9 @@ class ConsortiumPublic(BaseModel):
     benefit_rule: BenefitRulePublic | None
 
     @classmethod
-    def of(cls, c: Consortium, viewer: Principal | None) -> ConsortiumPublic:
-        member = viewer is not None and can_view_ledger(viewer, c)
-        memberships = c.memberships if member else c.active_memberships
-        requests = [r for r in c.join_requests if viewer is not None and can_see_request(viewer, c, r)]
-        rule = c.benefit_rule if member else None
+    def of(cls, v: ConsortiumView) -> ConsortiumPublic:
+        """Renders what the policy decided the caller may see (``service.view``); decides nothing itself."""
+        c = v.consortium
         return cls(
             id=c.id,
             version=c.version,
@@ -215,10 +200,10 @@ class ConsortiumPublic(BaseModel):
             status=c.status,
             activated_on=c.activated_on,
             dissolved_on=c.dissolved_on,
-            view="member" if member else "public",
-            memberships=[MembershipPublic.of(m) for m in memberships],
-            join_requests=[JoinRequestPublic.of(r) for r in requests],
-            benefit_rule=BenefitRulePublic.model_validate(rule.model_dump()) if rule else None,
+            view="member" if v.member_view else "public",
+            memberships=[MembershipPublic.of(m) for m in v.memberships],
+            join_requests=[JoinRequestPublic.of(r) for r in v.join_requests],
+            benefit_rule=BenefitRulePublic.model_validate(v.benefit_rule.model_dump()) if v.benefit_rule else None,
         )
 
 
@@ -232,7 +217,7 @@ class ContributionCreate(BaseModel):
     unit: Text = Field(max_length=40, description="e.g. CNY, hours, placements, datasets")
     valuation: Money
     currency: Text = Field(DEFAULT_CURRENCY, max_length=8, description="ISO 4217 code of the valuation")
-    contributed_on: date
+    contributed_on: IsoDate
 
 
 class ContributionPublic(BaseModel):

@@ -14,6 +14,8 @@ from consortia.domain import (
     BenefitRuleKind,
     Consortium,
     ConsortiumKind,
+    ConsortiumStatus,
+    ConsortiumView,
     Contribution,
     ContributionKind,
     Distribution,
@@ -23,12 +25,15 @@ from consortia.domain import (
     MembershipRole,
     Organization,
     OrganizationKind,
+    VerificationStatus,
     can_manage,
     can_record_for,
     can_remove,
     can_resubmit,
+    can_see_request,
     can_view_ledger,
     can_view_organization,
+    consortium_view,
     is_admin_of,
 )
 from consortia.uow import ConsortiaUnitOfWork
@@ -68,6 +73,21 @@ async def get_organization(uow: ConsortiaUnitOfWork, p: Principal | None, org_id
         # An unvetted applicant is not shown to the public, not even as "exists".
         raise NotFound(f"organization {org_id} not found")
     return org
+
+
+async def list_organizations(
+    uow: ConsortiaUnitOfWork,
+    p: Principal | None,
+    *,
+    kind: OrganizationKind | None,
+    status: VerificationStatus | None,
+    region: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Organization], int]:
+    """The organisations ``can_view_organization`` lets the caller see, filtered in SQL (the repository's
+    filter is tested against that predicate)."""
+    return await uow.organizations.visible_to(p, kind=kind, status=status, region=region, limit=limit, offset=offset)
 
 
 async def decide_organization(
@@ -141,6 +161,47 @@ async def form_consortium(
 async def get_consortium(uow: ConsortiaUnitOfWork, consortium_id: uuid.UUID, *, for_update: bool = False) -> Consortium:
     """Consortia are public facts; what a caller sees of one is decided when shaping the response."""
     return await uow.consortia.require(consortium_id, for_update=for_update)
+
+
+def view(p: Principal | None, c: Consortium) -> ConsortiumView:
+    """What the caller may see of a consortium (policy.consortium_view); every route answers with this."""
+    return consortium_view(p, c)
+
+
+async def list_consortia(
+    uow: ConsortiaUnitOfWork,
+    p: Principal | None,
+    *,
+    organization_id: uuid.UUID | None,
+    status: ConsortiumStatus | None,
+    kind: ConsortiumKind | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[ConsortiumView], int]:
+    """Consortia are public; each is shown as the caller may see it."""
+    items, total = await uow.consortia.search(
+        organization_id=organization_id, status=status, kind=kind, limit=limit, offset=offset
+    )
+    return [consortium_view(p, c) for c in items], total
+
+
+async def list_join_requests(
+    uow: ConsortiaUnitOfWork, p: Principal, consortium_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[list[JoinRequest], int]:
+    """Insiders see every request; an applicant sees its own."""
+    c = await get_consortium(uow, consortium_id)
+    visible = [r for r in c.join_requests if can_see_request(p, c, r)]
+    return visible[offset : offset + limit], len(visible)
+
+
+async def get_join_request(
+    uow: ConsortiaUnitOfWork, p: Principal, consortium_id: uuid.UUID, request_id: uuid.UUID
+) -> JoinRequest:
+    c = await get_consortium(uow, consortium_id)
+    request = next((r for r in c.join_requests if r.id == request_id), None)
+    if request is None or not can_see_request(p, c, request):
+        raise NotFound(f"join request {request_id} not found in consortium {consortium_id}")
+    return request
 
 
 async def _managed(uow: ConsortiaUnitOfWork, p: Principal, consortium_id: uuid.UUID, action: str) -> Consortium:

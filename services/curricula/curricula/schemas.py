@@ -1,16 +1,21 @@
 """Request and response bodies of the curricula API.
 
-Content sent in (modules, diffs) has request types of its own only so that OpenAPI documents the size bounds
-(``maxItems``); every rule, bounds included, is the domain's (``validate_modules``, ``ModuleDiff.check``), which
-names the JSON path and rule id. Responses reuse the domain's value types.
+Content sent in (modules, diffs) has request types of its own so that OpenAPI documents the size bounds
+(``maxItems``) and every text field is the shared ``Text``: what PostgreSQL cannot store (NUL, a lone
+surrogate) is refused at the boundary. Every other rule, bounds included, is the domain's
+(``validate_modules``, ``ModuleDiff.check``), which names the JSON path and rule id. Responses reuse the
+domain's value types.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated, Any
 
+from dovetail_shared.dates import IsoDate
 from dovetail_shared.events.curricula import SkillCoverage
+from dovetail_shared.text import Text
 from pydantic import BaseModel, ConfigDict, Field
 
 from curricula.domain import (
@@ -23,9 +28,9 @@ from curricula.domain import (
     SKILLS_PER_OUTCOME_MAX,
     ApprovalRule,
     ChangeProposal,
-    Curriculum,
     CurriculumLevel,
     CurriculumVersion,
+    CurriculumView,
     LearningOutcome,
     Module,
     ModuleDiff,
@@ -37,15 +42,24 @@ from curricula.domain import (
     VersionStatus,
     skill_coverage,
 )
+from curricula.domain.values import MODULE_CODE_MAX, MODULE_TITLE_MAX, OUTCOME_DESCRIPTION_MAX, SKILL_ID_MAX
 
 TEXT = 2000
 
 
+def domain_bound(max_length: int) -> Any:
+    """Documents a length bound that the domain checks (with its own rule id, ``length``), not pydantic."""
+    return Field(json_schema_extra={"maxLength": max_length})
+
+
+ModuleCode = Annotated[Text, domain_bound(MODULE_CODE_MAX)]
+
+
 class CurriculumCreate(BaseModel):
     college_id: uuid.UUID | None = Field(None, description="Defaults to the caller's organisation")
-    title: str = Field(max_length=200)
-    title_zh: str | None = Field(None, max_length=200)
-    target_occupation: str = Field(max_length=500, description="Taxonomy (ESCO) occupation id")
+    title: Text = Field(max_length=200)
+    title_zh: Text | None = Field(None, max_length=200)
+    target_occupation: Text = Field(max_length=500, description="Taxonomy (ESCO) occupation id")
     level: CurriculumLevel
     consortium_id: uuid.UUID | None = None
     co_author_ids: list[uuid.UUID] = Field(default_factory=list, max_length=CO_AUTHORS_MAX)
@@ -57,23 +71,31 @@ class CurriculumPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(None, max_length=200)
-    title_zh: str | None = Field(None, max_length=200)
+    title: Text | None = Field(None, max_length=200)
+    title_zh: Text | None = Field(None, max_length=200)
     approval_rule: ApprovalRule | None = None
     consortium_id: uuid.UUID | None = None
 
 
+class SkillRefIn(BaseModel):
+    skill_id: Annotated[Text, domain_bound(SKILL_ID_MAX)]
+    level: int
+
+    def to_domain(self) -> SkillRef:
+        return SkillRef(skill_id=self.skill_id, level=self.level)
+
+
 class LearningOutcomeIn(BaseModel):
-    description: str
-    skills: list[SkillRef] = Field(default_factory=list, max_length=SKILLS_PER_OUTCOME_MAX)
+    description: Annotated[Text, domain_bound(OUTCOME_DESCRIPTION_MAX)]
+    skills: list[SkillRefIn] = Field(default_factory=list, max_length=SKILLS_PER_OUTCOME_MAX)
 
     def to_domain(self) -> LearningOutcome:
-        return LearningOutcome(description=self.description, skills=list(self.skills))
+        return LearningOutcome(description=self.description, skills=[s.to_domain() for s in self.skills])
 
 
 class ModuleIn(BaseModel):
-    code: str
-    title: str
+    code: ModuleCode
+    title: Annotated[Text, domain_bound(MODULE_TITLE_MAX)]
     hours: int
     outcomes: list[LearningOutcomeIn] = Field(default_factory=list, max_length=OUTCOMES_MAX)
 
@@ -87,7 +109,7 @@ class ModuleDiffIn(BaseModel):
     """Whole-module edits; the version they produce must stay within a draft's bounds (see ``DraftUpdate``)."""
 
     add_modules: list[ModuleIn] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
-    remove_module_codes: list[str] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
+    remove_module_codes: list[ModuleCode] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
     update_modules: list[ModuleIn] = Field(default_factory=list, max_length=DIFF_LIST_MAX)
 
     def to_domain(self) -> ModuleDiff:
@@ -104,7 +126,7 @@ class DraftUpdate(BaseModel):
         description=f"The version's whole content: at most {MODULES_MAX} modules, "
         f"teaching at most {DISTINCT_SKILLS_MAX} distinct skills",
     )
-    effective_date: date | None = None
+    effective_date: IsoDate | None = None
 
     def domain_modules(self) -> list[Module]:
         return [m.to_domain() for m in self.modules]
@@ -112,7 +134,7 @@ class DraftUpdate(BaseModel):
 
 class ReviewIn(BaseModel):
     decision: ReviewDecision
-    comment: str = Field("", max_length=TEXT)
+    comment: Text = Field("", max_length=TEXT)
 
 
 class CoAuthorIn(BaseModel):
@@ -121,12 +143,12 @@ class CoAuthorIn(BaseModel):
 
 class ProposalCreate(BaseModel):
     diff: ModuleDiffIn
-    rationale: str = Field(max_length=RATIONALE_MAX)
+    rationale: Text = Field(max_length=RATIONALE_MAX)
     demand_id: uuid.UUID | None = Field(None, description="The talent demand that motivated the change")
 
 
 class RejectIn(BaseModel):
-    reason: str = Field(max_length=TEXT)
+    reason: Text = Field(max_length=TEXT)
 
 
 class VersionPublic(BaseModel):
@@ -178,8 +200,9 @@ class CurriculumPublic(BaseModel):
     versions: list[VersionPublic] = Field(description="Outsiders see only the published version")
 
     @classmethod
-    def of(cls, c: Curriculum, *, full: bool) -> CurriculumPublic:
-        versions = c.versions if full else [v for v in c.versions if v.status == VersionStatus.PUBLISHED]
+    def of(cls, view: CurriculumView) -> CurriculumPublic:
+        """Renders what the policy decided the caller may see (``service.view``); decides nothing itself."""
+        c = view.curriculum
         published = c.published_version
         return cls(
             id=c.id,
@@ -195,7 +218,7 @@ class CurriculumPublic(BaseModel):
             co_author_ids=c.co_author_ids,
             approval_rule=c.approval_rule,
             published_version_number=published.number if published else None,
-            versions=[VersionPublic.of(v) for v in sorted(versions, key=lambda v: v.number)],
+            versions=[VersionPublic.of(v) for v in view.versions],
         )
 
 

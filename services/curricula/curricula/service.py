@@ -16,6 +16,8 @@ from curricula.domain import (
     ChangeProposal,
     Curriculum,
     CurriculumLevel,
+    CurriculumVersion,
+    CurriculumView,
     Module,
     ModuleDiff,
     ReviewDecision,
@@ -25,6 +27,7 @@ from curricula.domain import (
     can_review_version,
     can_view_drafts,
     can_withdraw_proposal,
+    curriculum_view,
 )
 from curricula.uow import CurriculaUnitOfWork
 
@@ -137,6 +140,39 @@ async def get_curriculum(uow: CurriculaUnitOfWork, p: Principal | None, curricul
         # Unpublished curricula are invisible to outsiders, including the fact that they exist.
         raise NotFound(f"curriculum {curriculum_id} not found")
     return curriculum
+
+
+def view(p: Principal | None, c: Curriculum) -> CurriculumView:
+    """What the caller may see of a curriculum (policy.curriculum_view); every route answers with this."""
+    return curriculum_view(p, c)
+
+
+async def list_curricula(
+    uow: CurriculaUnitOfWork,
+    p: Principal | None,
+    *,
+    college_id: uuid.UUID | None,
+    occupation: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[CurriculumView], int]:
+    """Published curricula for everyone; unpublished ones as ``can_view_drafts`` allows, filtered in SQL
+    (``CurriculumRepository.visible_to``, tested against the predicate)."""
+    items, total = await uow.curricula.visible_to(
+        p, college_id=college_id, occupation=occupation, limit=limit, offset=offset
+    )
+    return [curriculum_view(p, c) for c in items], total
+
+
+async def get_version(
+    uow: CurriculaUnitOfWork, p: Principal | None, curriculum_id: uuid.UUID, number: int
+) -> tuple[Curriculum, CurriculumVersion]:
+    """A version the caller may see; an invisible one is as absent as a missing one."""
+    c = await get_curriculum(uow, p, curriculum_id)
+    for v in curriculum_view(p, c).versions:
+        if v.number == number:
+            return c, v
+    raise NotFound(f"curriculum {curriculum_id} has no visible version {number}")
 
 
 async def _managed(uow: CurriculaUnitOfWork, p: Principal, curriculum_id: uuid.UUID, action: str) -> Curriculum:

@@ -11,7 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from dovetail_shared.http.docs import install_offline_docs
 from dovetail_shared.http.middleware import BodySizeLimitMiddleware, CorrelationIdMiddleware
+from dovetail_shared.http.openapi import document_optional_auth
 from dovetail_shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_schema_components
 from dovetail_shared.logging import get_logger
 from dovetail_shared.runtime import Runtime, ServiceSpec
@@ -38,7 +40,10 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         version="1.0.0",
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
+        docs_url=None,  # served from locked assets instead of a CDN (install_offline_docs)
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
     # Server spans with the caller's traceparent as parent; events emitted while handling carry them on.
@@ -68,7 +73,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = problem_schema_components(generate())
+            app.openapi_schema = document_optional_auth(problem_schema_components(generate()), spec.routers)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

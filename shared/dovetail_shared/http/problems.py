@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -44,6 +45,7 @@ def problem_response(
     detail: str,
     violations: list[dict[str, Any]] | None = None,
     retry_after: int | None = None,
+    extra_headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=PROBLEM_BASE + slug,
@@ -54,6 +56,7 @@ def problem_response(
         violations=[ViolationOut(**v) for v in violations or []],
     )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    headers.update(extra_headers or {})
     if status == 503 or retry_after is not None:
         headers["Retry-After"] = str(retry_after or 5)
     cid = correlation_id_var.get()
@@ -77,24 +80,63 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, violations, exc.retry_after)
 
 
+def _violation_of(error: dict[str, Any]) -> dict[str, Any]:
+    rule = str(error.get("type", "invalid"))
+    if rule == "json_invalid":  # its loc is ("body", <character offset>): the field is the body itself
+        return {"field": "body", "rule": rule, "message": f"not a JSON document: {error.get('msg', '')}"}
+    return {"field": _field_of(tuple(error.get("loc", ()))), "rule": rule, "message": error.get("msg", "")}
+
+
 async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    violations = [
-        {
-            "field": _field_of(tuple(e.get("loc", ()))),
-            "rule": str(e.get("type", "invalid")),
-            "message": e.get("msg", ""),
-        }
-        for e in exc.errors()
-    ]
+    violations = [_violation_of(e) for e in exc.errors()]
     detail = "; ".join(f"{v['field']}: {v['message']}" for v in violations) or "invalid request"
     return problem_response(request, 422, "validation-failed", "Validation failed", detail, violations)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method served at this path. Starlette's own Allow names only the first route whose path matched,
+    and a path here usually has one route per method, so the answer comes from the documented paths (and the
+    undocumented framework routes such as /docs)."""
+    app = request.app
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "allow_table", None)
+    if table is None:
+        table = []
+        for template, item in app.openapi().get("paths", {}).items():
+            regex = re.compile("^" + re.sub(r"\\{[^}/]+\\}", "[^/]+", re.escape(template)) + "$")
+            table.append((regex, {m.upper() for m in item if m.upper() in _HTTP_METHODS}))
+        for route in app.routes:
+            if isinstance(getattr(route, "path_regex", None), re.Pattern) and getattr(route, "methods", None):
+                table.append((route.path_regex, set(route.methods)))
+        app.state.allow_table = table
+    methods: set[str] = set()
+    for regex, allowed in table:
+        if regex.match(request.url.path):
+            methods |= allowed
+    return ", ".join(sorted(methods))
+
+
+_HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # The framework's only 400: a body it could not parse at all (e.g. JSON nested beyond the parser's
+        # depth). Like any other unreadable body it is a documented 422, naming the body (ADR 0016).
+        return problem_response(
+            request,
+            422,
+            "validation-failed",
+            "Validation failed",
+            "body: the request body could not be parsed",
+            [{"field": "body", "rule": "json_invalid", "message": "the request body could not be parsed"}],
+        )
     slug, title = HTTP_PROBLEMS.get(exc.status_code, ("http-error", "HTTP error"))
-    return problem_response(request, exc.status_code, slug, title, str(exc.detail))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem_response(request, exc.status_code, slug, title, str(exc.detail), extra_headers=headers)
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
@@ -174,7 +216,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         403: "Not allowed for this caller",
         404: "Not found",
         409: "Conflict (stale version, duplicate, invalid transition, or not known here yet: retry after Retry-After)",
-        422: "Validation failed (names the field and the rule)",
+        422: "Validation failed (names the field and the rule), including a body that is not readable JSON",
     }.items()
 }
 

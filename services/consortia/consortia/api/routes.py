@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from dovetail_shared.errors import NotFound
+from dovetail_shared.dates import IsoDate
 from dovetail_shared.http.deps import (
     CurrentPrincipal,
     ExpectedVersion,
@@ -16,6 +16,7 @@ from dovetail_shared.http.deps import (
     Transaction,
 )
 from dovetail_shared.principal import Principal
+from dovetail_shared.text import Text
 from fastapi import APIRouter, Query, Response, status
 
 from consortia import service
@@ -27,10 +28,8 @@ from consortia.domain import (
     Organization,
     OrganizationKind,
     VerificationStatus,
-    can_see_request,
 )
 from consortia.schemas import (
-    NO_NUL,
     BenefitRuleIn,
     ConsortiumCreate,
     ConsortiumPublic,
@@ -53,8 +52,8 @@ organizations = APIRouter(tags=["organizations"])
 consortia = APIRouter(tags=["consortia"])
 ledger = APIRouter(tags=["ledger"])
 UoW = Annotated[ConsortiaUnitOfWork, Transaction]
-DateFrom = Annotated[date | None, Query(alias="from", description="First day, inclusive")]
-DateTo = Annotated[date | None, Query(alias="to", description="Last day, inclusive")]
+DateFrom = Annotated[IsoDate | None, Query(alias="from", description="First day, inclusive")]
+DateTo = Annotated[IsoDate | None, Query(alias="to", description="Last day, inclusive")]
 
 
 def _today() -> date:
@@ -68,7 +67,7 @@ def _org_out(response: Response, org: Organization) -> OrganizationPublic:
 
 def _out(response: Response, c: Consortium, p: Principal | None) -> ConsortiumPublic:
     response.headers["ETag"] = f'"{c.version}"'
-    return ConsortiumPublic.of(c, p)
+    return ConsortiumPublic.of(service.view(p, c))
 
 
 # ------------------------------------------------------------------------------------------ organisations
@@ -89,12 +88,12 @@ async def list_organizations(
     paging: Paging,
     kind: OrganizationKind | None = None,
     verification_status: VerificationStatus | None = None,
-    region: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    region: Annotated[Text | None, Query(max_length=200)] = None,
 ) -> Any:
     """Verified organisations for everyone; operators see all (filter ``verification_status=pending`` for
     the vetting queue); others also see their own organisation and those they registered."""
-    items, total = await uow.organizations.visible_to(
-        p, kind=kind, status=verification_status, region=region, limit=paging.limit, offset=paging.offset
+    items, total = await service.list_organizations(
+        uow, p, kind=kind, status=verification_status, region=region, limit=paging.limit, offset=paging.offset
     )
     return Page[OrganizationPublic](
         items=[OrganizationPublic.of(o) for o in items], total=total, limit=paging.limit, offset=paging.offset
@@ -159,7 +158,9 @@ async def list_consortia(
     kind: ConsortiumKind | None = None,
 ) -> Any:
     """Consortia are public; insiders see their own in full."""
-    items, total = await uow.consortia.search(
+    items, total = await service.list_consortia(
+        uow,
+        p,
         organization_id=organization_id,
         status=consortium_status,
         kind=kind,
@@ -167,7 +168,7 @@ async def list_consortia(
         offset=paging.offset,
     )
     return Page[ConsortiumPublic](
-        items=[ConsortiumPublic.of(c, p) for c in items], total=total, limit=paging.limit, offset=paging.offset
+        items=[ConsortiumPublic.of(v) for v in items], total=total, limit=paging.limit, offset=paging.offset
     )
 
 
@@ -204,21 +205,15 @@ async def request_to_join(
 @consortia.get("/consortia/{consortium_id}/join-requests", response_model=Page[JoinRequestPublic])
 async def list_join_requests(consortium_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, paging: Paging) -> Any:
     """Insiders see every request; an applicant sees its own."""
-    c = await service.get_consortium(uow, consortium_id)
-    visible = [r for r in c.join_requests if can_see_request(p, c, r)]
-    window = visible[paging.offset : paging.offset + paging.limit]
+    items, total = await service.list_join_requests(uow, p, consortium_id, limit=paging.limit, offset=paging.offset)
     return Page[JoinRequestPublic](
-        items=[JoinRequestPublic.of(r) for r in window], total=len(visible), limit=paging.limit, offset=paging.offset
+        items=[JoinRequestPublic.of(r) for r in items], total=total, limit=paging.limit, offset=paging.offset
     )
 
 
 @consortia.get("/consortia/{consortium_id}/join-requests/{request_id}", response_model=JoinRequestPublic)
 async def get_join_request(consortium_id: uuid.UUID, request_id: uuid.UUID, uow: UoW, p: CurrentPrincipal) -> Any:
-    c = await service.get_consortium(uow, consortium_id)
-    request = next((r for r in c.join_requests if r.id == request_id), None)
-    if request is None or not can_see_request(p, c, request):
-        raise NotFound(f"join request {request_id} not found in consortium {consortium_id}")
-    return JoinRequestPublic.of(request)
+    return JoinRequestPublic.of(await service.get_join_request(uow, p, consortium_id, request_id))
 
 
 @consortia.post("/consortia/{consortium_id}/join-requests/{request_id}/approve", response_model=ConsortiumPublic)

@@ -31,6 +31,7 @@ from consortia.domain.organization import (
     VerificationStatus,
 )
 from consortia.domain.policy import (
+    ConsortiumView,
     active_role,
     can_manage,
     can_record_for,
@@ -39,6 +40,7 @@ from consortia.domain.policy import (
     can_see_request,
     can_view_ledger,
     can_view_organization,
+    consortium_view,
     is_active_member,
     is_admin_of,
     is_insider,
@@ -53,6 +55,7 @@ __all__ = [
     "Consortium",
     "ConsortiumKind",
     "ConsortiumStatus",
+    "ConsortiumView",
     "Contribution",
     "ContributionKind",
     "Distribution",
@@ -75,6 +78,7 @@ __all__ = [
     "can_see_request",
     "can_view_ledger",
     "can_view_organization",
+    "consortium_view",
     "is_active_member",
     "is_admin_of",
     "is_insider",

@@ -16,6 +16,7 @@ from dovetail_shared.errors import (
     ValidationFailed,
     Violation,
     ViolationCollector,
+    parse_enum,
 )
 from dovetail_shared.events.base import DomainEvent, EventPayload
 from dovetail_shared.events.consortia import Allocation as AllocationPayload
@@ -149,13 +150,13 @@ class Consortium(Aggregate):
             id=consortium_id or uuid.uuid4(),
             name=name.strip(),
             name_zh=optional_text(name_zh),
-            kind=ConsortiumKind(kind),
+            kind=parse_enum(ConsortiumKind, kind, "kind"),
             charter=charter.strip(),
             lead_organization_id=lead_org_id,
         )
         lead = Membership(
             organization_id=lead_org_id,
-            organization_kind=OrganizationKind(lead_org_kind),
+            organization_kind=parse_enum(OrganizationKind, lead_org_kind, "organization_kind"),
             role=MembershipRole.LEAD,
             joined_on=today,
         )
@@ -201,7 +202,7 @@ class Consortium(Aggregate):
     ) -> tuple[JoinRequest, list[DomainEvent]]:
         """Files a pending request for the lead to decide."""
         self._require_not_dissolved("request to join")
-        role = MembershipRole(role)
+        role = parse_enum(MembershipRole, role, "requested_role")
         if role == MembershipRole.LEAD:
             raise ValidationFailed(
                 "requested_role", "lead_not_requestable", "the lead role is handed over, not requested"
@@ -218,7 +219,7 @@ class Consortium(Aggregate):
         request = JoinRequest(
             id=request_id or uuid.uuid4(),
             organization_id=org_id,
-            organization_kind=OrganizationKind(org_kind),
+            organization_kind=parse_enum(OrganizationKind, org_kind, "organization_kind"),
             requested_role=role,
             requested_on=today,
         )
@@ -288,7 +289,7 @@ class Consortium(Aggregate):
     def change_role(self, org_id: uuid.UUID, role: MembershipRole) -> list[DomainEvent]:
         """Changes a non-lead member's role among core, member and observer."""
         self._require_not_dissolved("change a role in")
-        role = MembershipRole(role)
+        role = parse_enum(MembershipRole, role, "role")
         if role == MembershipRole.LEAD:
             raise ValidationFailed("role", "use_transfer_lead", "the lead role moves only by transfer_lead")
         membership = self._require_membership(org_id)

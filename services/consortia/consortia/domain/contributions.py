@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from dovetail_shared.domain import Aggregate
-from dovetail_shared.errors import ViolationCollector
+from dovetail_shared.errors import ViolationCollector, parse_enum
 from pydantic import BaseModel, ConfigDict, Field
 
 from consortia.domain.money import (
@@ -95,7 +95,7 @@ class Contribution(Aggregate):
             id=contribution_id or uuid.uuid4(),
             consortium_id=consortium_id,
             organization_id=organization_id,
-            kind=ContributionKind(kind),
+            kind=parse_enum(ContributionKind, kind, "kind"),
             quantity=quantity,
             unit=unit.strip(),
             valuation=valuation,

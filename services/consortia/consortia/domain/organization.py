@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dovetail_shared.domain import Aggregate, utcnow
-from dovetail_shared.errors import InvalidTransition, ValidationFailed, ViolationCollector
+from dovetail_shared.errors import InvalidTransition, ValidationFailed, ViolationCollector, parse_enum
 from dovetail_shared.events.base import DomainEvent
 from dovetail_shared.events.consortia import (
     OrganizationRegistered,
@@ -59,8 +59,8 @@ class Organization(Aggregate):
         registered_by: str | None = None,
     ) -> tuple[Organization, list[DomainEvent]]:
         """A new, pending organisation. Reports every broken rule at once so a form can show them all."""
-        kind = OrganizationKind(kind)
-        size = EnterpriseSize(size) if size is not None else None
+        kind = parse_enum(OrganizationKind, kind, "kind")
+        size = parse_enum(EnterpriseSize, size, "size") if size is not None else None
         errors = ViolationCollector()
         for field, value in (("name", name), ("region", region), ("registration_number", registration_number)):
             if not value.strip():

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from dovetail_shared.principal import Principal, Role
 
+from consortia.domain.benefits import BenefitRule
 from consortia.domain.consortium import Consortium, ConsortiumStatus, JoinRequest, Membership, MembershipRole
 from consortia.domain.organization import Organization
 
@@ -97,3 +99,30 @@ def can_view_organization(p: Principal | None, org: Organization) -> bool:
 
 def can_resubmit(p: Principal, org: Organization) -> bool:
     return p.is_operator or is_admin_of(p, org.id) or (org.registered_by is not None and org.registered_by == p.sub)
+
+
+# --------------------------------------------------------------------------------------- what is seen
+
+
+@dataclass(frozen=True)
+class ConsortiumView:
+    """What one caller may see of a consortium; response schemas render it and decide nothing."""
+
+    consortium: Consortium
+    member_view: bool
+    memberships: list[Membership]
+    join_requests: list[JoinRequest]
+    benefit_rule: BenefitRule | None
+
+
+def consortium_view(p: Principal | None, c: Consortium) -> ConsortiumView:
+    """Insiders (and operators) see everything; others current members only, no benefit rule, and only the
+    join requests of their own organisation."""
+    member = p is not None and can_view_ledger(p, c)
+    return ConsortiumView(
+        consortium=c,
+        member_view=member,
+        memberships=list(c.memberships if member else c.active_memberships),
+        join_requests=[r for r in c.join_requests if p is not None and can_see_request(p, c, r)],
+        benefit_rule=c.benefit_rule if member else None,
+    )

@@ -418,3 +418,16 @@ def test_consortium_round_trips_through_its_storage_form(active: Consortium, adm
     restored = Consortium.model_validate(active.model_dump(mode="json"))
 
     assert restored == active
+
+
+def test_unknown_roles_and_kinds_are_named_violations_not_value_errors(forming: Consortium, today: date) -> None:
+    org = uuid.uuid4()
+    with pytest.raises(ValidationFailed) as err:
+        forming.request_to_join(org, OrganizationKind.ENTERPRISE, "boss", today, organization_verified=True)  # type: ignore[arg-type]
+    assert [(v.field, v.rule) for v in err.value.violations] == [("requested_role", "one_of")]
+    with pytest.raises(ValidationFailed) as err:
+        forming.request_to_join(org, "guild", MembershipRole.MEMBER, today, organization_verified=True)  # type: ignore[arg-type]
+    assert [(v.field, v.rule) for v in err.value.violations] == [("organization_kind", "one_of")]
+    with pytest.raises(ValidationFailed) as err:
+        forming.change_role(org, "boss")  # type: ignore[arg-type]
+    assert [(v.field, v.rule) for v in err.value.violations] == [("role", "one_of")]

@@ -153,3 +153,10 @@ def test_changes_touch_the_aggregate() -> None:
     org.updated_at = datetime(2000, 1, 1, tzinfo=UTC)
     org.verify()
     assert org.updated_at.year > 2000
+
+
+@pytest.mark.parametrize(("field", "value"), [("kind", "guild"), ("size", "huge")])
+def test_an_unknown_enum_value_is_a_named_violation_not_a_value_error(field: str, value: str) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        register_firm(**{field: value})
+    assert [(v.field, v.rule) for v in err.value.violations] == [(field, "one_of")]

@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from dovetail_shared.errors import NotFound
 from dovetail_shared.http.deps import (
     CurrentPrincipal,
     ExpectedVersion,
@@ -16,10 +15,10 @@ from dovetail_shared.http.deps import (
     Transaction,
 )
 from dovetail_shared.principal import Principal
+from dovetail_shared.text import Text
 from fastapi import APIRouter, Path, Query, Response, status
 
 from curricula import service
-from curricula.domain import can_view_drafts
 from curricula.schemas import (
     CoAuthorIn,
     CurriculumCreate,
@@ -44,7 +43,7 @@ def _today() -> Any:
 
 def _out(response: Response, c: Any, p: Principal | None) -> CurriculumPublic:
     response.headers["ETag"] = f'"{c.version}"'
-    return CurriculumPublic.of(c, full=p is not None and can_view_drafts(p, c))
+    return CurriculumPublic.of(service.view(p, c))
 
 
 def _proposal_out(response: Response, proposal: Any) -> ProposalPublic:
@@ -66,14 +65,14 @@ async def list_curricula(
     p: MaybePrincipal,
     paging: Paging,
     college_id: uuid.UUID | None = None,
-    occupation: Annotated[str | None, Query(max_length=500)] = None,
+    occupation: Annotated[Text | None, Query(max_length=500)] = None,
 ) -> Any:
     """Published curricula for everyone; your own college's or co-authored ones in every state."""
-    items, total = await uow.curricula.visible_to(
-        p, college_id=college_id, occupation=occupation, limit=paging.limit, offset=paging.offset
+    items, total = await service.list_curricula(
+        uow, p, college_id=college_id, occupation=occupation, limit=paging.limit, offset=paging.offset
     )
     return Page[CurriculumPublic](
-        items=[CurriculumPublic.of(c, full=p is not None and can_view_drafts(p, c)) for c in items],
+        items=[CurriculumPublic.of(v) for v in items],
         total=total,
         limit=paging.limit,
         offset=paging.offset,
@@ -89,12 +88,8 @@ async def get_curriculum(curriculum_id: uuid.UUID, uow: UoW, p: MaybePrincipal, 
 async def get_version(
     curriculum_id: uuid.UUID, number: Annotated[int, Path(ge=1, le=100000)], uow: UoW, p: MaybePrincipal
 ) -> Any:
-    c = await service.get_curriculum(uow, p, curriculum_id)
-    visible = CurriculumPublic.of(c, full=p is not None and can_view_drafts(p, c))
-    for v in visible.versions:
-        if v.number == number:
-            return v
-    raise NotFound(f"curriculum {curriculum_id} has no visible version {number}")
+    _curriculum, version = await service.get_version(uow, p, curriculum_id, number)
+    return VersionPublic.of(version)
 
 
 @router.patch("/curricula/{curriculum_id}", response_model=CurriculumPublic)

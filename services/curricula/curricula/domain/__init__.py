@@ -11,12 +11,14 @@ from curricula.domain.curriculum import (
     VersionStatus,
 )
 from curricula.domain.policy import (
+    CurriculumView,
     can_manage,
     can_propose,
     can_review_proposal,
     can_review_version,
     can_view_drafts,
     can_withdraw_proposal,
+    curriculum_view,
     is_co_author,
 )
 from curricula.domain.proposal import (
@@ -60,6 +62,7 @@ __all__ = [
     "Curriculum",
     "CurriculumLevel",
     "CurriculumVersion",
+    "CurriculumView",
     "LearningOutcome",
     "Module",
     "ModuleDiff",
@@ -77,6 +80,7 @@ __all__ = [
     "can_review_version",
     "can_view_drafts",
     "can_withdraw_proposal",
+    "curriculum_view",
     "is_co_author",
     "skill_coverage",
     "validate_modules",

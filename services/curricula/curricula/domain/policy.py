@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from dovetail_shared.principal import Principal, Role
 
-from curricula.domain.curriculum import Curriculum
+from curricula.domain.curriculum import Curriculum, CurriculumVersion, VersionStatus
 from curricula.domain.proposal import ChangeProposal
 
 # Who, besides operators, sees unpublished curricula: these roles in the owning college, or in a co-author firm.
@@ -54,3 +56,18 @@ def can_review_proposal(p: Principal, c: Curriculum, proposal: ChangeProposal) -
 
 def can_withdraw_proposal(p: Principal, proposal: ChangeProposal) -> bool:
     return p.acts_for(proposal.proposer_org_id, Role.COLLEGE_ADMIN, Role.FIRM_ADMIN)
+
+
+@dataclass(frozen=True)
+class CurriculumView:
+    """What one caller may see of a curriculum; response schemas render it and decide nothing."""
+
+    curriculum: Curriculum
+    versions: list[CurriculumVersion]  # in number order
+
+
+def curriculum_view(p: Principal | None, c: Curriculum) -> CurriculumView:
+    """Insiders (``can_view_drafts``) see every version; everyone else only the published one."""
+    full = p is not None and can_view_drafts(p, c)
+    versions = c.versions if full else [v for v in c.versions if v.status == VersionStatus.PUBLISHED]
+    return CurriculumView(curriculum=c, versions=sorted(versions, key=lambda v: v.number))

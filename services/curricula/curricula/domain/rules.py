@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
 
-from dovetail_shared.errors import ValidationFailed, ViolationCollector
+from dovetail_shared.errors import ViolationCollector, parse_enum
+from dovetail_shared.text import is_storable
 
 
 class Rule(StrEnum):
@@ -38,23 +38,14 @@ class Rule(StrEnum):
     APPROVALS_MISSING = "approvals_missing"
 
 
-E = TypeVar("E", bound=StrEnum)
-
-
 def check_text(out: ViolationCollector, field: str, value: str | None, *, max_len: int) -> None:
     """A required free-text field: not blank and at most ``max_len`` characters."""
     if value is None or not value.strip():
         out.add(field, Rule.REQUIRED, "must not be empty")
     elif len(value) > max_len:
         out.add(field, Rule.LENGTH, f"must be at most {max_len} characters")
-    elif "\x00" in value:
-        out.add(field, Rule.STORABLE_TEXT, "must not contain NUL characters")
+    elif not is_storable(value):
+        out.add(field, Rule.STORABLE_TEXT, "must not contain NUL characters or unpaired surrogates")
 
 
-def parse_enum(enum: type[E], value: E | str, field: str) -> E:
-    """Accept a member or its string value; anything else is a named violation rather than a ValueError."""
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum)
-        raise ValidationFailed(field, Rule.ONE_OF, f"must be one of: {allowed}") from None
+__all__ = ["Rule", "check_text", "parse_enum"]  # parse_enum is the shared one, re-exported for the domain

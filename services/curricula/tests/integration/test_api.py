@@ -517,7 +517,7 @@ async def test_malformed_json_is_422_not_500(api: Any) -> None:
         ),
         ({"modules": "W1"}, "modules", "list_type"),
         ({}, "modules", "missing"),
-        ({"modules": [], "effective_date": "someday"}, "effective_date", "date_from_datetime_parsing"),
+        ({"modules": [], "effective_date": "someday"}, "effective_date", "iso_date"),
     ],
 )
 async def test_schema_errors_are_problems_naming_field_and_rule(api: Any, body: Json, field: str, rule: str) -> None:

@@ -1,0 +1,56 @@
+"""Per operation, how many of the fuzzer's requests reached a 2xx: read from schemathesis' HAR report.
+
+    python scripts/fuzz_report.py http://127.0.0.1:8101/openapi.json REPORT_DIR
+
+Prints a table (operation, requests, 2xx, share, statuses seen) and flags operations that never reached a
+2xx: those are the routes the fuzz seeds (scripts/fuzz_seed.py) do not yet get past their rules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+
+def main() -> int:
+    openapi_url, report_dir = sys.argv[1], Path(sys.argv[2])
+    document = httpx.get(openapi_url, timeout=10).json()
+    templates = [
+        (re.compile("^" + re.sub(r"\\\{[^}/]+\\\}", "[^/]+", re.escape(path)) + "$"), path, set(item))
+        for path, item in document["paths"].items()
+    ]
+    statuses: dict[str, Counter[int]] = defaultdict(Counter)
+    hars = sorted(report_dir.glob("har-*.json")) + sorted(report_dir.glob("*.har"))
+    if not hars:
+        print(f"no HAR report in {report_dir}", file=sys.stderr)
+        return 2
+    for har in hars:
+        for entry in json.loads(har.read_text())["log"]["entries"]:
+            method = entry["request"]["method"].lower()
+            path = urlsplit(entry["request"]["url"]).path
+            name = next((f"{method.upper()} {t}" for rx, t, ms in templates if method in ms and rx.match(path)), None)
+            if name is not None:
+                statuses[name][int(entry["response"]["status"])] += 1
+    documented = [f"{m.upper()} {p}" for p, item in document["paths"].items() for m in item]
+    print(f"{'operation':<66} {'cases':>6} {'2xx':>5} {'share':>6}  statuses")
+    never = []
+    for name in documented:
+        seen = statuses.get(name, Counter())
+        total, ok = sum(seen.values()), sum(n for s, n in seen.items() if 200 <= s < 300)
+        share = f"{ok / total:.0%}" if total else "-"
+        print(f"{name:<66} {total:>6} {ok:>5} {share:>6}  {dict(sorted(seen.items()))}")
+        if ok == 0:
+            never.append(name)
+    if never:
+        print(f"\nnever reached a 2xx ({len(never)}): " + ", ".join(never))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

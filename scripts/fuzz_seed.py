@@ -1,0 +1,130 @@
+"""Real identifiers for the fuzzer, so that it reaches past 404 on every route of the running services.
+
+Loads the demo data if missing (scripts/demo_data.py, idempotent), makes sure each kind of child resource
+exists (a proposal, a join request, a contribution, a distribution), then writes per service a
+``schemathesis.toml`` that pins every path parameter to a real id and a bearer token of the demo college's
+admin (also an operator), who leads the demo consortium and owns the demo curriculum.
+
+    python scripts/fuzz_seed.py OUT_DIR      # writes OUT_DIR/<service>/schemathesis.toml and token
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("DOVETAIL_ENVIRONMENT", "development")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import demo_data
+import httpx
+
+C, K = demo_data.CURRICULA, demo_data.CONSORTIA
+
+
+def first(client: httpx.Client, url: str, headers: dict[str, str]) -> dict[str, Any] | None:
+    items = demo_data.call(client, "GET", url, headers)["items"]
+    return items[0] if items else None
+
+
+def fresh_consortium(client: httpx.Client, college: dict[str, Any], firms: list[dict[str, Any]]) -> dict[str, Any]:
+    lead = demo_data.bearer(["college_admin"], college["id"], "fuzz-lead")
+    name = f"Fuzz consortium {uuid.uuid4().hex[:8]}"
+    body = {"name": name, "kind": "project", "charter": "Target of scripts/fuzz.sh."}
+    c = demo_data.call(client, "POST", f"{K}/consortia", lead, json=body)
+    for i, firm in enumerate(firms):
+        admin = demo_data.bearer(["firm_admin"], firm["id"], f"fuzz-admin-{i}")
+        demo_data.call(client, "POST", f"{K}/consortia/{c['id']}/join-requests", admin, json={})
+    requests = demo_data.call(client, "GET", f"{K}/consortia/{c['id']}/join-requests", lead)["items"]
+    # Admit the first firm; the second one's request stays pending (for approve/reject).
+    c = demo_data.call(client, "POST", f"{K}/consortia/{c['id']}/join-requests/{requests[0]['id']}/approve", lead)
+    line = {"kind": "funding", "quantity": "100", "unit": "CNY", "valuation": "100.00", "contributed_on": "2026-01-05"}
+    demo_data.call(client, "POST", f"{K}/consortia/{c['id']}/contributions", lead, json=line)
+    rule = {
+        "kind": "fixed_shares",
+        "shares": [
+            {"organization_id": college["id"], "percent": "60"},
+            {"organization_id": firms[0]["id"], "percent": "40"},
+        ],
+    }
+    demo_data.call(client, "PUT", f"{K}/consortia/{c['id']}/benefit-rule", lead, json=rule)
+    demo_data.call(client, "POST", f"{K}/consortia/{c['id']}/distributions", lead, json={"amount": "10.00"})
+    return c
+
+
+def main() -> None:
+    out = Path(sys.argv[1])
+    with httpx.Client(timeout=30) as client:
+        orgs = demo_data.organisations(client)
+        college, firms = orgs[0], orgs[1:]
+        demo_data.consortium(client, college, firms)
+        # Fresh consortia each run: the fuzzer dissolves, removes and re-roles whatever it is pointed at, so
+        # it never gets the demo one, and dissolving gets one of its own.
+        consortium = fresh_consortium(client, college, firms)
+        doomed = fresh_consortium(client, college, firms)
+        curriculum = demo_data.curriculum(client, college, firms[0])
+        roles = ["college_admin", "operator"]
+        admin = demo_data.bearer(roles, college["id"], "fuzzer")
+        firm_admin = demo_data.bearer(["firm_admin"], firms[0]["id"], f"demo-admin-{firms[0]['registration_number']}")
+        cid, kid = curriculum["id"], consortium["id"]
+
+        proposal = first(client, f"{C}/curricula/{cid}/proposals", admin)
+        if proposal is None:
+            published = max(v["number"] for v in curriculum["versions"] if v["status"] == "published")
+            base = next(v for v in curriculum["versions"] if v["number"] == published)
+            module = {**base["modules"][0], "hours": base["modules"][0]["hours"] + 8}
+            proposal = demo_data.call(
+                client,
+                "POST",
+                f"{C}/curricula/{cid}/proposals",
+                firm_admin,
+                json={"diff": {"update_modules": [module]}, "rationale": "More practice on the line."},
+            )
+        pending = [
+            r
+            for r in demo_data.call(client, "GET", f"{K}/consortia/{kid}/join-requests", admin)["items"]
+            if r["status"] == "pending"
+        ]
+        request = pending[0] if pending else None
+        contribution = first(client, f"{K}/consortia/{kid}/contributions", admin)
+        distribution = first(client, f"{K}/consortia/{kid}/distributions", admin)
+        assert request and contribution and distribution, "the demo consortium lacks a child resource"
+
+    token = admin["Authorization"].removeprefix("Bearer ")
+    params = {
+        "curricula": {
+            "curriculum_id": cid,
+            "organization_id": firms[0]["id"],
+            "number": 1,
+            "proposal_id": proposal["id"],
+        },
+        "consortia": {
+            "organization_id": firms[0]["id"],
+            "consortium_id": kid,
+            "request_id": request["id"],
+            "contribution_id": contribution["id"],
+            "distribution_id": distribution["id"],
+        },
+    }
+    for service, values in params.items():
+        folder = out / service
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = ["# Written by scripts/fuzz_seed.py: real ids of the demo data (cases reach past 404).", "[parameters]"]
+        lines += [f'"path.{k}" = {v!r}'.replace("'", '"') for k, v in values.items()]
+        if service == "consortia":
+            lines += [
+                "",
+                "[[operations]]",
+                'include-name = "POST /consortia/{consortium_id}/dissolve"',
+                f'parameters = {{ "path.consortium_id" = "{doomed["id"]}" }}',
+            ]
+        (folder / "schemathesis.toml").write_text("\n".join(lines) + "\n")
+        (folder / "token").write_text(token + "\n")
+    print(f"fuzz seeds written to {out}")
+
+
+if __name__ == "__main__":
+    main()
