@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # Fetch the pinned operator CRDs into a cache folder (default ~/.cache/dovetail/k8s/crds-<versions>) and
-# print it. CloudNativePG: its Go module's config/crd/bases. Strimzi: generated with io.strimzi:crd-generator
+# print it. Prometheus Operator (ServiceMonitor, PodMonitor) and CloudNativePG: its Go module's config/crd/bases. Strimzi: generated with io.strimzi:crd-generator
 # (Java 21+; the Temurin 25 JDK under /usr/lib/jvm) exactly as Strimzi's build does.
 set -euo pipefail
 STRIMZI_VERSION=0.45.0   # kafka.strimzi.io/v1beta2; keep in sync with crds/strimzi-pom.xml
 CNPG_VERSION=v1.27.1
+PROMOP_VERSION=v0.85.0  # ServiceMonitor/PodMonitor
 HERE="$(cd "$(dirname "$0")" && pwd)"
-OUT="${DOVETAIL_CACHE:-$HOME/.cache/dovetail}/k8s/crds-strimzi-$STRIMZI_VERSION-cnpg-$CNPG_VERSION"
+OUT="${DOVETAIL_CACHE:-$HOME/.cache/dovetail}/k8s/crds-strimzi-$STRIMZI_VERSION-cnpg-$CNPG_VERSION-promop-$PROMOP_VERSION"
 if [[ -s "$OUT/.done" ]]; then echo "$OUT"; exit 0; fi
-mkdir -p "$OUT/cnpg" "$OUT/strimzi"
+mkdir -p "$OUT/cnpg" "$OUT/strimzi" "$OUT/monitoring"
 # CloudNativePG
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod
 dir="$(go mod download -json "github.com/cloudnative-pg/cloudnative-pg@$CNPG_VERSION" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
 cp "$dir"/config/crd/bases/postgresql.cnpg.io_*.yaml "$OUT/cnpg/"
 chmod u+w "$OUT"/cnpg/*.yaml
+dir="$(go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMOP_VERSION" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+cp "$dir"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,podmonitors}.yaml "$OUT/monitoring/"
+chmod u+w "$OUT"/monitoring/*.yaml
 # Strimzi
 java=""
 for j in /usr/lib/jvm/temurin-25-jdk-amd64/bin/java "${JAVA_HOME:-/nonexistent}/bin/java"; do
