@@ -54,7 +54,10 @@ def service_catalog(topic_prefix: str) -> list[ServiceInfo]:
 
 @functools.cache
 def render(variant: str) -> list[dict[str, Any]]:
-    """A variant's objects (cached: copy before changing them): from $K8S_RENDERED_DIR (make k8s-validate) or rendered here with kubectl."""
+    """A variant's objects (cached: copy before changing them).
+
+    From $K8S_RENDERED_DIR (make k8s-validate) or rendered here with kubectl.
+    """
     rendered = os.environ.get("K8S_RENDERED_DIR")
     if rendered:
         text = (Path(rendered) / f"{variant.replace('/', '-')}.yaml").read_text()

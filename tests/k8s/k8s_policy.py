@@ -87,9 +87,7 @@ def service_violations(docs: list[dict[str, Any]], services: list[ServiceInfo]) 
 
 
 def violations(docs: list[dict[str, Any]], services: list[ServiceInfo]) -> list[str]:
-    return (
-        workload_violations(docs) + topic_violations(docs, services) + service_violations(docs, services)
-    )
+    return workload_violations(docs) + topic_violations(docs, services) + service_violations(docs, services)
 
 
 def topic_prefix(docs: list[dict[str, Any]]) -> str:
