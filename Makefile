@@ -62,6 +62,11 @@ lint: bootstrap ## Ruff (lint + format check) and mypy
 	@.venv/bin/ruff format --check .
 	@.venv/bin/mypy shared/dovetail_shared $$(.venv/bin/python -m dovetail_shared.registry packages)
 
+.PHONY: k8s-validate
+k8s-validate: bootstrap ## Lint the Dockerfile; render deploy/k8s and validate it on a real kube-apiserver (+CRDs); policy test
+	@.venv/bin/hadolint Dockerfile
+	@bash scripts/k8s/validate.sh
+
 .PHONY: fmt
 fmt: bootstrap ## Format and auto-fix the code
 	@.venv/bin/ruff format .
