@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from dovetail_shared.db import MessagingTables
+from dovetail_shared.tables import AggregateColumns
 from dovetail_shared.taxonomy import TaxonomyTables
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlmodel import Field, SQLModel
@@ -16,7 +17,7 @@ SCHEMA = "curricula"
 metadata = SQLModel.metadata
 
 
-class CurriculumRow(SQLModel, table=True):
+class CurriculumRow(AggregateColumns, table=True):
     """A curriculum and all its versions: one row, one optimistic version, one consistency boundary."""
 
     __tablename__ = "curricula"
@@ -26,42 +27,34 @@ class CurriculumRow(SQLModel, table=True):
         {"schema": SCHEMA},
     )
 
-    id: uuid.UUID = Field(primary_key=True)
-    version: int = Field(nullable=False)
-    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
     college_id: uuid.UUID = Field(nullable=False)
-    title: str = Field(nullable=False)
-    title_zh: str | None = None
-    target_occupation: str = Field(nullable=False)
-    level: str = Field(nullable=False)
+    title: str = Field(sa_type=sa.Text, nullable=False)
+    title_zh: str | None = Field(default=None, sa_type=sa.Text)
+    target_occupation: str = Field(sa_type=sa.Text, nullable=False)
+    level: str = Field(sa_type=sa.Text, nullable=False)
     consortium_id: uuid.UUID | None = None
     co_author_ids: list[uuid.UUID] = Field(
         default_factory=list, sa_column=sa.Column(ARRAY(UUID(as_uuid=True)), nullable=False)
     )
-    approval_rule: str = Field(nullable=False)
+    approval_rule: str = Field(sa_type=sa.Text, nullable=False)
     versions: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
     # Denormalised from ``versions`` so "what may outsiders see" is an indexable column.
     published_version_number: int | None = Field(default=None, index=True)
 
 
-class ProposalRow(SQLModel, table=True):
+class ProposalRow(AggregateColumns, table=True):
     __tablename__ = "change_proposals"
     __table_args__ = ({"schema": SCHEMA},)
 
-    id: uuid.UUID = Field(primary_key=True)
-    version: int = Field(nullable=False)
-    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
     curriculum_id: uuid.UUID = Field(nullable=False, index=True)
     proposer_org_id: uuid.UUID = Field(nullable=False)
     base_version_number: int = Field(nullable=False)
     demand_id: uuid.UUID | None = None
-    rationale: str = Field(nullable=False)
+    rationale: str = Field(sa_type=sa.Text, nullable=False)
     diff: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
-    status: str = Field(nullable=False)
+    status: str = Field(sa_type=sa.Text, nullable=False)
     reviews: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
-    decided_reason: str | None = None
+    decided_reason: str | None = Field(default=None, sa_type=sa.Text)
     decided_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     accepted_version_number: int | None = None
 
@@ -73,10 +66,10 @@ class OrganizationProjection(SQLModel, table=True):
     __table_args__ = ({"schema": SCHEMA},)
 
     id: uuid.UUID = Field(primary_key=True)
-    name: str = Field(nullable=False)
-    kind: str = Field(nullable=False)
-    size: str | None = None
-    status: str = Field(nullable=False)  # pending | verified | rejected
+    name: str = Field(sa_type=sa.Text, nullable=False)
+    kind: str = Field(sa_type=sa.Text, nullable=False)
+    size: str | None = Field(default=None, sa_type=sa.Text)
+    status: str = Field(sa_type=sa.Text, nullable=False)  # pending | verified | rejected
     updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
 
 
