@@ -32,6 +32,11 @@ class OrganizationRow(AggregateColumns, table=True):
             postgresql_where=sa.text(f"verification_status <> '{NUMBER_RELEASED_STATUS}'"),
         ),
         sa.Index("ix_consortia_organizations_status", "verification_status"),
+        # Every filter and the order of GET /organizations (ADR 0013).
+        sa.Index("ix_consortia_organizations_created", "created_at", "id"),
+        sa.Index("ix_consortia_organizations_kind", "kind", "created_at"),
+        sa.Index("ix_consortia_organizations_region", "region", "created_at"),
+        sa.Index("ix_consortia_organizations_registered_by", "registered_by"),
         {"schema": SCHEMA},
     )
 
@@ -53,6 +58,9 @@ class ConsortiumRow(AggregateColumns, table=True):
     __tablename__ = "consortia"
     __table_args__ = (
         sa.Index("ix_consortia_consortia_members", "member_organization_ids", postgresql_using="gin"),
+        sa.Index("ix_consortia_consortia_created", "created_at", "id"),
+        sa.Index("ix_consortia_consortia_status", "status", "created_at"),
+        sa.Index("ix_consortia_consortia_kind", "kind", "created_at"),
         {"schema": SCHEMA},
     )
 
@@ -78,7 +86,10 @@ class ContributionRow(AggregateColumns, table=True):
 
     __tablename__ = "contributions"
     __table_args__ = (
-        sa.Index("ix_consortia_contributions_ledger", "consortium_id", "contributed_on"),
+        # The ledger's order (contributed_on, created_at, id) within a consortium, and its two filters.
+        sa.Index("ix_consortia_contributions_ledger", "consortium_id", "contributed_on", "created_at", "id"),
+        sa.Index("ix_consortia_contributions_member", "consortium_id", "organization_id", "contributed_on"),
+        sa.Index("ix_consortia_contributions_kind", "consortium_id", "kind", "contributed_on"),
         {"schema": SCHEMA},
     )
 

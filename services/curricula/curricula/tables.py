@@ -24,6 +24,9 @@ class CurriculumRow(AggregateColumns, table=True):
     __table_args__ = (
         sa.Index("ix_curricula_college", "college_id"),
         sa.Index("ix_curricula_co_authors", "co_author_ids", postgresql_using="gin"),
+        # Every filter and the order of GET /curricula (ADR 0013).
+        sa.Index("ix_curricula_created", "created_at", "id"),
+        sa.Index("ix_curricula_occupation", "target_occupation", "created_at"),
         {"schema": SCHEMA},
     )
 
@@ -44,9 +47,12 @@ class CurriculumRow(AggregateColumns, table=True):
 
 class ProposalRow(AggregateColumns, table=True):
     __tablename__ = "change_proposals"
-    __table_args__ = ({"schema": SCHEMA},)
+    __table_args__ = (
+        sa.Index("ix_curricula_change_proposals_listed", "curriculum_id", "created_at", "id"),
+        {"schema": SCHEMA},
+    )
 
-    curriculum_id: uuid.UUID = Field(nullable=False, index=True)
+    curriculum_id: uuid.UUID = Field(nullable=False)
     proposer_org_id: uuid.UUID = Field(nullable=False)
     base_version_number: int = Field(nullable=False)
     demand_id: uuid.UUID | None = None
