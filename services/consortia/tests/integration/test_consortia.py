@@ -451,3 +451,26 @@ async def test_a_join_request_is_visible_to_its_applicant_and_the_insiders_only(
     api.problem(r, 404, "not-found")
     listed = await api.client.get(f"/consortia/{c['id']}/join-requests", headers=applicant.admin)
     assert [x["organization_id"] for x in listed.json()["items"]] == [str(applicant.id)]
+
+
+async def test_a_member_removed_on_the_day_of_dissolution_does_not_regain_the_books(api: Api) -> None:
+    c, college, firm = await api.active()
+    institute = await api.org("research_institute")
+    c = await api.admit(c, college, institute)
+    r = await api.client.post(
+        f"/consortia/{c['id']}/contributions",
+        json={"kind": "funding", "quantity": "1", "unit": "CNY", "valuation": "1.00", "contributed_on": today()},
+        headers=firm.admin,
+    )
+    assert r.status_code == 201, r.text
+    r = await api.client.delete(f"/consortia/{c['id']}/members/{institute.id}", headers=college.admin)
+    assert r.status_code == 200, r.text
+    c = await api.get(c)
+    r = await api.client.post(f"/consortia/{c['id']}/dissolve", headers=college.admin_if(c["version"]))
+    assert r.status_code == 200, r.text
+    c = r.json()
+    for path in ("contributions", "ledger", "distributions"):
+        r = await api.client.get(f"/consortia/{c['id']}/{path}", headers=institute.admin)
+        api.problem(r, 403, "forbidden")
+        r = await api.client.get(f"/consortia/{c['id']}/{path}", headers=firm.admin)
+        assert r.status_code == 200, (path, r.text)
