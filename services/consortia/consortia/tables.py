@@ -22,7 +22,7 @@ REGISTRATION_NUMBER_INDEX = "uq_consortia_organizations_registration_number"
 NUMBER_RELEASED_STATUS = "rejected"
 
 
-class OrganizationRow(AggregateColumns, table=True):
+class OrganizationRow(AggregateColumns, SQLModel, table=True):
     __tablename__ = "organizations"
     __table_args__ = (
         sa.Index(
@@ -52,7 +52,7 @@ class OrganizationRow(AggregateColumns, table=True):
     registered_by: str | None = Field(default=None, sa_type=sa.Text)
 
 
-class ConsortiumRow(AggregateColumns, table=True):
+class ConsortiumRow(AggregateColumns, SQLModel, table=True):
     """A consortium with its memberships, join requests and benefit rule: one row, one optimistic version."""
 
     __tablename__ = "consortia"
@@ -81,7 +81,7 @@ class ConsortiumRow(AggregateColumns, table=True):
     )
 
 
-class ContributionRow(AggregateColumns, table=True):
+class ContributionRow(AggregateColumns, SQLModel, table=True):
     """One line of a consortium's contribution ledger (append-only)."""
 
     __tablename__ = "contributions"
@@ -105,7 +105,7 @@ class ContributionRow(AggregateColumns, table=True):
     recorded_by_organization_id: uuid.UUID | None = None
 
 
-class DistributionRow(AggregateColumns, table=True):
+class DistributionRow(AggregateColumns, SQLModel, table=True):
     __tablename__ = "distributions"
     __table_args__ = (
         sa.Index("ix_consortia_distributions_consortium", "consortium_id", "created_at"),
@@ -120,8 +120,8 @@ class DistributionRow(AggregateColumns, table=True):
     distributed_on: date = Field(nullable=False)
 
 
-organizations_table: sa.Table = OrganizationRow.__table__  # type: ignore[attr-defined]
-consortia_table: sa.Table = ConsortiumRow.__table__  # type: ignore[attr-defined]
-contributions_table: sa.Table = ContributionRow.__table__  # type: ignore[attr-defined]
-distributions_table: sa.Table = DistributionRow.__table__  # type: ignore[attr-defined]
+organizations_table: sa.Table = OrganizationRow.__table__
+consortia_table: sa.Table = ConsortiumRow.__table__
+contributions_table: sa.Table = ContributionRow.__table__
+distributions_table: sa.Table = DistributionRow.__table__
 messaging = MessagingTables(metadata, SCHEMA)

@@ -17,7 +17,7 @@ SCHEMA = "curricula"
 metadata = SQLModel.metadata
 
 
-class CurriculumRow(AggregateColumns, table=True):
+class CurriculumRow(AggregateColumns, SQLModel, table=True):
     """A curriculum and all its versions: one row, one optimistic version, one consistency boundary."""
 
     __tablename__ = "curricula"
@@ -45,7 +45,7 @@ class CurriculumRow(AggregateColumns, table=True):
     published_version_number: int | None = Field(default=None, index=True)
 
 
-class ProposalRow(AggregateColumns, table=True):
+class ProposalRow(AggregateColumns, SQLModel, table=True):
     __tablename__ = "change_proposals"
     __table_args__ = (
         sa.Index("ix_curricula_change_proposals_listed", "curriculum_id", "created_at", "id"),
@@ -79,8 +79,8 @@ class OrganizationProjection(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
 
 
-curricula_table: sa.Table = CurriculumRow.__table__  # type: ignore[attr-defined]
-proposals_table: sa.Table = ProposalRow.__table__  # type: ignore[attr-defined]
+curricula_table: sa.Table = CurriculumRow.__table__
+proposals_table: sa.Table = ProposalRow.__table__
 organizations_table: sa.Table = OrganizationProjection.__table__  # type: ignore[attr-defined]
 messaging = MessagingTables(metadata, SCHEMA)
 taxonomy = TaxonomyTables(metadata, SCHEMA)

@@ -35,11 +35,11 @@ async def seeded_session(
     async with engine.connect() as conn:
         transaction = await conn.begin()
         session = AsyncSession(bind=conn)
-        sa.event.listen(conn.sync_connection, "before_cursor_execute", recorder)  # type: ignore[arg-type]
+        sa.event.listen(conn.sync_connection, "before_cursor_execute", recorder)
         try:
             yield conn, session, recorder
         finally:
-            sa.event.remove(conn.sync_connection, "before_cursor_execute", recorder)  # type: ignore[arg-type]
+            sa.event.remove(conn.sync_connection, "before_cursor_execute", recorder)
             await session.close()
             await transaction.rollback()
 

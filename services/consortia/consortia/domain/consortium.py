@@ -401,7 +401,7 @@ class Consortium(Aggregate):
             contribution_id=contribution_id,
             recorded_by_organization_id=recorded_by_organization_id,
         )
-        self.touch()
+        # The consortium itself does not change: the line is a row of its own (its version must not move).
         recorded = ContributionRecorded(
             consortium_id=self.id,
             contribution_id=contribution.id,
