@@ -36,15 +36,18 @@ class AggregateRepository(Generic[A]):
     def _from_row(self, row: Any) -> A:
         return self.aggregate.model_validate(dict(row._mapping))
 
-    async def get(self, id: uuid.UUID, *, for_update: bool = False) -> A | None:
+    async def get(self, id: uuid.UUID, *, for_update: bool = False, for_share: bool = False) -> A | None:
+        """``for_share`` holds the row unchanged (others may share it; a writer of the row waits)."""
         stmt = sa.select(self.table).where(self.table.c.id == id)
         if for_update:
             stmt = stmt.with_for_update()
+        elif for_share:
+            stmt = stmt.with_for_update(read=True)
         row = (await self.session.execute(stmt)).first()
         return None if row is None else self._from_row(row)
 
-    async def require(self, id: uuid.UUID, *, for_update: bool = False) -> A:
-        agg = await self.get(id, for_update=for_update)
+    async def require(self, id: uuid.UUID, *, for_update: bool = False, for_share: bool = False) -> A:
+        agg = await self.get(id, for_update=for_update, for_share=for_share)
         if agg is None:
             raise NotFound(f"{self.entity_name} {id} not found")
         return agg
@@ -88,11 +91,11 @@ class InMemoryRepository(Generic[A]):
     def __init__(self) -> None:
         self.items: dict[uuid.UUID, A] = {}
 
-    async def get(self, id: uuid.UUID, *, for_update: bool = False) -> A | None:
+    async def get(self, id: uuid.UUID, *, for_update: bool = False, for_share: bool = False) -> A | None:
         item = self.items.get(id)
         return None if item is None else item.model_copy(deep=True)
 
-    async def require(self, id: uuid.UUID, *, for_update: bool = False) -> A:
+    async def require(self, id: uuid.UUID, *, for_update: bool = False, for_share: bool = False) -> A:
         agg = await self.get(id)
         if agg is None:
             raise NotFound(f"{self.entity_name} {id} not found")

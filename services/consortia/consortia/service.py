@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from dovetail_shared.errors import Forbidden, NotFound, ValidationFailed
+from dovetail_shared.errors import Forbidden, NotFound, ValidationFailed, VersionConflict
 from dovetail_shared.principal import Principal
 
 from consortia.domain import (
@@ -346,9 +346,12 @@ async def record_contribution(
     expected_version: int | None,
 ) -> Contribution:
     org_id = _acting_org(p, organization_id, "organization_id")
-    # The row lock queues members recording at the same moment instead of failing all but one of them;
-    # the version check still refuses a stale If-Match, and a concurrent membership change still wins.
-    consortium = await get_consortium(uow, consortium_id, for_update=True)
+    # A ledger line is a row of its own: the consortium is read under a SHARE lock, never rewritten, so members
+    # recording at the same moment do not queue on (or conflict over) the consortium row, and its version and
+    # updated_at do not move. A membership change or a distribution (which write the row) waits for the lock.
+    consortium = await uow.consortia.require(consortium_id, for_share=True)
+    if expected_version is not None and expected_version != consortium.version:
+        raise VersionConflict("consortium", expected_version, consortium.version)
     if not can_record_for(p, consortium, org_id):
         raise Forbidden("a member's admins record its own contributions; the lead's admins may record any member's")
     contribution, events = consortium.record_contribution(
@@ -362,7 +365,6 @@ async def record_contribution(
         currency=currency,
         recorded_by_organization_id=p.org,
     )
-    await uow.consortia.save(consortium, expected_version=expected_version)
     await uow.contributions.add(contribution)
     uow.emit(*events)
     return contribution
@@ -378,13 +380,16 @@ async def distribute(
     today: date,
     expected_version: int | None,
 ) -> Distribution:
-    consortium = await _managed(uow, p, consortium_id, "distribute benefits")
+    # Locked first: a ledger line being recorded (SHARE lock) finishes before the period is summed, and one
+    # that starts now waits for this distribution, so no line is half in and half out of it.
+    consortium = await get_consortium(uow, consortium_id, for_update=True)
+    if not can_manage(p, consortium):
+        raise Forbidden("only the lead organisation's admins may distribute benefits")
     rule = consortium.benefit_rule
     contributions: list[Contribution] = []
     if rule is not None and rule.kind == BenefitRuleKind.CONTRIBUTION_WEIGHTED and rule.period_from and rule.period_to:
         contributions = await uow.contributions.in_period(consortium.id, rule.period_from, rule.period_to)
     distribution, events = consortium.distribute(amount, currency, contributions, uuid.uuid4(), today)
-    # Saving the consortium (version bump) makes a contribution recorded meanwhile conflict with this.
     await uow.consortia.save(consortium, expected_version=expected_version)
     await uow.distributions.add(distribution)
     uow.emit(*events)

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from dovetail_shared.db import MessagingTables
+from dovetail_shared.tables import AggregateColumns
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlmodel import Field, SQLModel
 
@@ -21,7 +22,7 @@ REGISTRATION_NUMBER_INDEX = "uq_consortia_organizations_registration_number"
 NUMBER_RELEASED_STATUS = "rejected"
 
 
-class OrganizationRow(SQLModel, table=True):
+class OrganizationRow(AggregateColumns, SQLModel, table=True):
     __tablename__ = "organizations"
     __table_args__ = (
         sa.Index(
@@ -31,44 +32,44 @@ class OrganizationRow(SQLModel, table=True):
             postgresql_where=sa.text(f"verification_status <> '{NUMBER_RELEASED_STATUS}'"),
         ),
         sa.Index("ix_consortia_organizations_status", "verification_status"),
+        # Every filter and the order of GET /organizations (ADR 0013).
+        sa.Index("ix_consortia_organizations_created", "created_at", "id"),
+        sa.Index("ix_consortia_organizations_kind", "kind", "created_at"),
+        sa.Index("ix_consortia_organizations_region", "region", "created_at"),
+        sa.Index("ix_consortia_organizations_registered_by", "registered_by"),
         {"schema": SCHEMA},
     )
 
-    id: uuid.UUID = Field(primary_key=True)
-    version: int = Field(nullable=False)
-    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    name: str = Field(nullable=False)
-    name_zh: str | None = None
-    kind: str = Field(nullable=False)
-    size: str | None = None
-    region: str = Field(nullable=False)
-    registration_number: str = Field(nullable=False)
-    verification_status: str = Field(nullable=False)
-    rejection_reason: str | None = None
+    name: str = Field(sa_type=sa.Text, nullable=False)
+    name_zh: str | None = Field(default=None, sa_type=sa.Text)
+    kind: str = Field(sa_type=sa.Text, nullable=False)
+    size: str | None = Field(default=None, sa_type=sa.Text)
+    region: str = Field(sa_type=sa.Text, nullable=False)
+    registration_number: str = Field(sa_type=sa.Text, nullable=False)
+    verification_status: str = Field(sa_type=sa.Text, nullable=False)
+    rejection_reason: str | None = Field(default=None, sa_type=sa.Text)
     verified_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
-    registered_by: str | None = None
+    registered_by: str | None = Field(default=None, sa_type=sa.Text)
 
 
-class ConsortiumRow(SQLModel, table=True):
+class ConsortiumRow(AggregateColumns, SQLModel, table=True):
     """A consortium with its memberships, join requests and benefit rule: one row, one optimistic version."""
 
     __tablename__ = "consortia"
     __table_args__ = (
         sa.Index("ix_consortia_consortia_members", "member_organization_ids", postgresql_using="gin"),
+        sa.Index("ix_consortia_consortia_created", "created_at", "id"),
+        sa.Index("ix_consortia_consortia_status", "status", "created_at"),
+        sa.Index("ix_consortia_consortia_kind", "kind", "created_at"),
         {"schema": SCHEMA},
     )
 
-    id: uuid.UUID = Field(primary_key=True)
-    version: int = Field(nullable=False)
-    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    name: str = Field(nullable=False)
-    name_zh: str | None = None
-    kind: str = Field(nullable=False)
-    charter: str = Field(nullable=False)
+    name: str = Field(sa_type=sa.Text, nullable=False)
+    name_zh: str | None = Field(default=None, sa_type=sa.Text)
+    kind: str = Field(sa_type=sa.Text, nullable=False)
+    charter: str = Field(sa_type=sa.Text, nullable=False)
     lead_organization_id: uuid.UUID = Field(nullable=False, index=True)
-    status: str = Field(nullable=False)
+    status: str = Field(sa_type=sa.Text, nullable=False)
     benefit_rule: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(JSONB(none_as_null=True)))
     memberships: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
     join_requests: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
@@ -80,52 +81,47 @@ class ConsortiumRow(SQLModel, table=True):
     )
 
 
-class ContributionRow(SQLModel, table=True):
+class ContributionRow(AggregateColumns, SQLModel, table=True):
     """One line of a consortium's contribution ledger (append-only)."""
 
     __tablename__ = "contributions"
     __table_args__ = (
-        sa.Index("ix_consortia_contributions_ledger", "consortium_id", "contributed_on"),
+        # The ledger's order (contributed_on, created_at, id) within a consortium, and its two filters.
+        sa.Index("ix_consortia_contributions_ledger", "consortium_id", "contributed_on", "created_at", "id"),
+        sa.Index("ix_consortia_contributions_member", "consortium_id", "organization_id", "contributed_on"),
+        sa.Index("ix_consortia_contributions_kind", "consortium_id", "kind", "contributed_on"),
         {"schema": SCHEMA},
     )
 
-    id: uuid.UUID = Field(primary_key=True)
-    version: int = Field(nullable=False)
-    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
     consortium_id: uuid.UUID = Field(nullable=False)
     organization_id: uuid.UUID = Field(nullable=False)
-    kind: str = Field(nullable=False)
+    kind: str = Field(sa_type=sa.Text, nullable=False)
     # Unconstrained numeric: exact decimals, as entered (the domain checks the currency's minor unit).
     quantity: Decimal = Field(sa_type=sa.Numeric, nullable=False)
-    unit: str = Field(nullable=False)
+    unit: str = Field(sa_type=sa.Text, nullable=False)
     valuation: Decimal = Field(sa_type=sa.Numeric, nullable=False)
-    currency: str = Field(nullable=False)
+    currency: str = Field(sa_type=sa.Text, nullable=False)
     contributed_on: date = Field(nullable=False)
     recorded_by_organization_id: uuid.UUID | None = None
 
 
-class DistributionRow(SQLModel, table=True):
+class DistributionRow(AggregateColumns, SQLModel, table=True):
     __tablename__ = "distributions"
     __table_args__ = (
         sa.Index("ix_consortia_distributions_consortium", "consortium_id", "created_at"),
         {"schema": SCHEMA},
     )
 
-    id: uuid.UUID = Field(primary_key=True)
-    version: int = Field(nullable=False)
-    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
     consortium_id: uuid.UUID = Field(nullable=False)
     amount: Decimal = Field(sa_type=sa.Numeric, nullable=False)
-    currency: str = Field(nullable=False)
-    rule_kind: str = Field(nullable=False)
+    currency: str = Field(sa_type=sa.Text, nullable=False)
+    rule_kind: str = Field(sa_type=sa.Text, nullable=False)
     allocations: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
     distributed_on: date = Field(nullable=False)
 
 
-organizations_table: sa.Table = OrganizationRow.__table__  # type: ignore[attr-defined]
-consortia_table: sa.Table = ConsortiumRow.__table__  # type: ignore[attr-defined]
-contributions_table: sa.Table = ContributionRow.__table__  # type: ignore[attr-defined]
-distributions_table: sa.Table = DistributionRow.__table__  # type: ignore[attr-defined]
+organizations_table: sa.Table = OrganizationRow.__table__
+consortia_table: sa.Table = ConsortiumRow.__table__
+contributions_table: sa.Table = ContributionRow.__table__
+distributions_table: sa.Table = DistributionRow.__table__
 messaging = MessagingTables(metadata, SCHEMA)

@@ -44,7 +44,8 @@ class CurriculumRepository(AggregateRepository[Curriculum]):
                 if principal.has(*COLLEGE_DRAFT_ROLES):
                     visible = sa.or_(visible, t.c.college_id == principal.org)
                 if principal.has(*CO_AUTHOR_ROLES):
-                    visible = sa.or_(visible, principal.org == sa.any_(t.c.co_author_ids))
+                    # ``@>`` can use the GIN index; ``= ANY(co_author_ids)`` cannot.
+                    visible = sa.or_(visible, t.c.co_author_ids.contains([principal.org]))
             where.append(visible)
         if college_id is not None:
             where.append(t.c.college_id == college_id)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from dovetail_shared.db import MessagingTables
 from dovetail_shared.projections.memberships import MembershipsProjection
 from dovetail_shared.projections.organizations import OrganizationsProjection
+from dovetail_shared.tables import AggregateColumns
 from dovetail_shared.taxonomy import TaxonomyTables
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlmodel import Field, SQLModel
@@ -18,58 +19,56 @@ SCHEMA = "curricula"
 metadata = SQLModel.metadata
 
 
-class CurriculumRow(SQLModel, table=True):
+class CurriculumRow(AggregateColumns, SQLModel, table=True):
     """A curriculum and all its versions: one row, one optimistic version, one consistency boundary."""
 
     __tablename__ = "curricula"
     __table_args__ = (
         sa.Index("ix_curricula_college", "college_id"),
         sa.Index("ix_curricula_co_authors", "co_author_ids", postgresql_using="gin"),
+        # Every filter and the order of GET /curricula (ADR 0013).
+        sa.Index("ix_curricula_created", "created_at", "id"),
+        sa.Index("ix_curricula_occupation", "target_occupation", "created_at"),
         {"schema": SCHEMA},
     )
 
-    id: uuid.UUID = Field(primary_key=True)
-    version: int = Field(nullable=False)
-    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
     college_id: uuid.UUID = Field(nullable=False)
-    title: str = Field(nullable=False)
-    title_zh: str | None = None
-    target_occupation: str = Field(nullable=False)
-    level: str = Field(nullable=False)
+    title: str = Field(sa_type=sa.Text, nullable=False)
+    title_zh: str | None = Field(default=None, sa_type=sa.Text)
+    target_occupation: str = Field(sa_type=sa.Text, nullable=False)
+    level: str = Field(sa_type=sa.Text, nullable=False)
     consortium_id: uuid.UUID | None = None
     co_author_ids: list[uuid.UUID] = Field(
         default_factory=list, sa_column=sa.Column(ARRAY(UUID(as_uuid=True)), nullable=False)
     )
-    approval_rule: str = Field(nullable=False)
+    approval_rule: str = Field(sa_type=sa.Text, nullable=False)
     versions: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
     # Denormalised from ``versions`` so "what may outsiders see" is an indexable column.
     published_version_number: int | None = Field(default=None, index=True)
 
 
-class ProposalRow(SQLModel, table=True):
+class ProposalRow(AggregateColumns, SQLModel, table=True):
     __tablename__ = "change_proposals"
-    __table_args__ = ({"schema": SCHEMA},)
+    __table_args__ = (
+        sa.Index("ix_curricula_change_proposals_listed", "curriculum_id", "created_at", "id"),
+        {"schema": SCHEMA},
+    )
 
-    id: uuid.UUID = Field(primary_key=True)
-    version: int = Field(nullable=False)
-    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
-    curriculum_id: uuid.UUID = Field(nullable=False, index=True)
+    curriculum_id: uuid.UUID = Field(nullable=False)
     proposer_org_id: uuid.UUID = Field(nullable=False)
     base_version_number: int = Field(nullable=False)
     demand_id: uuid.UUID | None = None
-    rationale: str = Field(nullable=False)
+    rationale: str = Field(sa_type=sa.Text, nullable=False)
     diff: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
-    status: str = Field(nullable=False)
+    status: str = Field(sa_type=sa.Text, nullable=False)
     reviews: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
-    decided_reason: str | None = None
+    decided_reason: str | None = Field(default=None, sa_type=sa.Text)
     decided_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     accepted_version_number: int | None = None
 
 
-curricula_table: sa.Table = CurriculumRow.__table__  # type: ignore[attr-defined]
-proposals_table: sa.Table = ProposalRow.__table__  # type: ignore[attr-defined]
+curricula_table: sa.Table = CurriculumRow.__table__
+proposals_table: sa.Table = ProposalRow.__table__
 messaging = MessagingTables(metadata, SCHEMA)
 # What curricula knows of consortia's facts, from their events (it never reads their tables).
 organizations = OrganizationsProjection(metadata, SCHEMA)

@@ -72,6 +72,9 @@ class Membership(BaseModel):
     role: MembershipRole
     joined_on: date
     left_on: date | None = None
+    # Set only by ``dissolve``: this stint was open when the consortium ended. Dates cannot tell it apart from
+    # a member removed earlier the same day (``left_on == dissolved_on`` for both), and only these keep the books.
+    ended_by_dissolution: bool = False
 
     @property
     def is_active(self) -> bool:
@@ -181,6 +184,10 @@ class Consortium(Aggregate):
 
     def is_active_member(self, organization_id: uuid.UUID) -> bool:
         return self.membership_of(organization_id) is not None
+
+    def was_member_at_end(self, organization_id: uuid.UUID) -> bool:
+        """Whether the organisation was a member when the consortium was dissolved (not merely left that day)."""
+        return any(m.organization_id == organization_id and m.ended_by_dissolution for m in self.memberships)
 
     def join_request(self, request_id: uuid.UUID) -> JoinRequest:
         for request in self.join_requests:
@@ -350,6 +357,7 @@ class Consortium(Aggregate):
                 events.append(self._request_rejected(request))
         for membership in self.active_memberships:
             membership.left_on = today
+            membership.ended_by_dissolution = True
             events.append(self._left(membership))
         self.status = ConsortiumStatus.DISSOLVED
         self.dissolved_on = today
@@ -389,7 +397,7 @@ class Consortium(Aggregate):
             contribution_id=contribution_id,
             recorded_by_organization_id=recorded_by_organization_id,
         )
-        self.touch()
+        # The consortium itself does not change: the line is a row of its own (its version must not move).
         recorded = ContributionRecorded(
             consortium_id=self.id,
             contribution_id=contribution.id,

@@ -62,9 +62,9 @@ def is_insider(p: Principal, c: Consortium) -> bool:
         return False
     if c.is_active_member(p.org):
         return True
-    return c.status == ConsortiumStatus.DISSOLVED and any(
-        m.organization_id == p.org and m.left_on == c.dissolved_on for m in c.memberships
-    )
+    # The explicit set of members at the end, never ``left_on == dissolved_on``: a member removed earlier on
+    # the day of dissolution has the same dates and must not regain the books.
+    return c.status == ConsortiumStatus.DISSOLVED and c.was_member_at_end(p.org)
 
 
 def can_view_ledger(p: Principal, c: Consortium) -> bool:

@@ -414,7 +414,7 @@ async def test_two_concurrent_updates_exactly_one_wins(api: Api) -> None:
 
 
 async def test_members_recording_at_once_all_land(api: Api) -> None:
-    """Without If-Match, concurrent ledger lines queue on the consortium row instead of failing."""
+    """Without If-Match, concurrent ledger lines all land; none rewrites the consortium row."""
     c, college, firm = await api.active()
     line = {"kind": "placements", "quantity": "1", "unit": "placements", "valuation": "0", "contributed_on": today()}
     responses = await asyncio.gather(
@@ -425,7 +425,7 @@ async def test_members_recording_at_once_all_land(api: Api) -> None:
     )
     assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]
     after = await api.get(c, college.admin)
-    assert after["version"] == c["version"] + 8
+    assert after["version"] == c["version"]
     page = (await api.client.get(f"/consortia/{c['id']}/contributions", headers=firm.admin)).json()
     assert page["total"] == 8
 
@@ -451,3 +451,49 @@ async def test_a_join_request_is_visible_to_its_applicant_and_the_insiders_only(
     api.problem(r, 404, "not-found")
     listed = await api.client.get(f"/consortia/{c['id']}/join-requests", headers=applicant.admin)
     assert [x["organization_id"] for x in listed.json()["items"]] == [str(applicant.id)]
+
+
+async def test_a_member_removed_on_the_day_of_dissolution_does_not_regain_the_books(api: Api) -> None:
+    c, college, firm = await api.active()
+    institute = await api.org("research_institute")
+    c = await api.admit(c, college, institute)
+    r = await api.client.post(
+        f"/consortia/{c['id']}/contributions",
+        json={"kind": "funding", "quantity": "1", "unit": "CNY", "valuation": "1.00", "contributed_on": today()},
+        headers=firm.admin,
+    )
+    assert r.status_code == 201, r.text
+    r = await api.client.delete(f"/consortia/{c['id']}/members/{institute.id}", headers=college.admin)
+    assert r.status_code == 200, r.text
+    c = await api.get(c)
+    r = await api.client.post(f"/consortia/{c['id']}/dissolve", headers=college.admin_if(c["version"]))
+    assert r.status_code == 200, r.text
+    c = r.json()
+    for path in ("contributions", "ledger", "distributions"):
+        r = await api.client.get(f"/consortia/{c['id']}/{path}", headers=institute.admin)
+        api.problem(r, 403, "forbidden")
+        r = await api.client.get(f"/consortia/{c['id']}/{path}", headers=firm.admin)
+        assert r.status_code == 200, (path, r.text)
+
+
+async def test_a_ledger_line_leaves_the_consortium_row_alone(api: Api) -> None:
+    """Lines are rows of their own: recording one neither rewrites the consortium (outsiders watching its
+    version, ETag or updated_at learn nothing) nor queues on it, so members recording at once all succeed."""
+    c, college, firm = await api.active()
+    before = await api.client.get(f"/consortia/{c['id']}")
+    line = {"kind": "funding", "quantity": "1", "unit": "CNY", "valuation": "1.00", "contributed_on": today()}
+    results = await asyncio.gather(
+        *[
+            api.client.post(f"/consortia/{c['id']}/contributions", json=line, headers=who.admin_if(c["version"]))
+            for who in (college, firm, college, firm)
+        ]
+    )
+    assert [r.status_code for r in results] == [201] * 4, [r.text for r in results]
+    after = await api.client.get(f"/consortia/{c['id']}")
+    assert after.headers["ETag"] == before.headers["ETag"]
+    assert (after.json()["version"], after.json()["updated_at"]) == (c["version"], before.json()["updated_at"])
+    r = await api.client.get(f"/consortia/{c['id']}/contributions", headers=firm.admin)
+    assert r.json()["total"] == 4
+    # A stale If-Match is still refused, though the line does not move the version.
+    r = await api.client.post(f"/consortia/{c['id']}/contributions", json=line, headers=firm.admin_if(c["version"] - 1))
+    api.problem(r, 409, "version-conflict")

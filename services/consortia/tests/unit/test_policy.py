@@ -67,6 +67,18 @@ def test_a_member_that_left_loses_the_ledger_but_members_at_dissolution_keep_it(
     assert not can_view_ledger(caller(Role.FIRM_ADMIN, org=early), active)
 
 
+def test_a_member_removed_on_the_day_of_dissolution_does_not_regain_the_ledger(
+    active: Consortium, admit, lead_id: uuid.UUID, today: date
+) -> None:
+    removed = admit(active, OrganizationKind.ASSOCIATION)
+    active.leave(removed, today)
+    active.dissolve(today)
+    assert next(m for m in active.memberships if m.organization_id == removed).left_on == active.dissolved_on
+    assert not can_view_ledger(caller(Role.FIRM_ADMIN, org=removed), active)
+    assert can_view_ledger(caller(Role.COLLEGE_ADMIN, org=lead_id), active)
+    assert can_view_ledger(caller(Role.FIRM_ADMIN, org=firm_of_history(active)), active)
+
+
 def firm_of_history(c: Consortium) -> uuid.UUID:
     return next(m.organization_id for m in c.memberships if m.organization_kind == OrganizationKind.ENTERPRISE)
 
