@@ -101,27 +101,23 @@ class OrganizationsProjection:
         self.handlers: HandlerRegistry[SqlUnitOfWork] = HandlerRegistry(SqlUnitOfWork)
         on = self.handlers.on
 
+        async def known(
+            uow: SqlUnitOfWork,
+            e: OrganizationRegistered | OrganizationVerified,
+            event: ReceivedEvent,
+            status: VerificationStatus,
+        ) -> None:
+            await self.directory(uow.session).upsert(
+                e.organization_id, at=_at(event), name=e.name, kind=e.kind, size=e.size, status=status
+            )
+
         @on(OrganizationRegistered)
         async def registered(uow: SqlUnitOfWork, e: OrganizationRegistered, event: ReceivedEvent) -> None:
-            await self.directory(uow.session).upsert(
-                e.organization_id,
-                at=_at(event),
-                name=e.name,
-                kind=e.kind,
-                size=e.size,
-                status=VerificationStatus.PENDING,
-            )
+            await known(uow, e, event, VerificationStatus.PENDING)
 
         @on(OrganizationVerified)
         async def verified(uow: SqlUnitOfWork, e: OrganizationVerified, event: ReceivedEvent) -> None:
-            await self.directory(uow.session).upsert(
-                e.organization_id,
-                at=_at(event),
-                name=e.name,
-                kind=e.kind,
-                size=e.size,
-                status=VerificationStatus.VERIFIED,
-            )
+            await known(uow, e, event, VerificationStatus.VERIFIED)
 
         @on(OrganizationRejected)
         async def rejected(uow: SqlUnitOfWork, e: OrganizationRejected, event: ReceivedEvent) -> None:
