@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
 from dovetail_shared.logging import correlation_id_var, get_logger, new_correlation_id, traceparent_var
+from dovetail_shared.messaging import health
 from dovetail_shared.messaging.envelope import ReceivedEvent, decode
 from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
 from dovetail_shared.settings import ServiceSettings
@@ -91,6 +92,7 @@ class EventConsumer:
         self.stats = ConsumerStats()
         self._stopping = asyncio.Event()
         self.ready = asyncio.Event()
+        health.install(settings.service_name)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -105,7 +107,10 @@ class EventConsumer:
                 raise
             except Exception as exc:
                 self.ready.clear()
-                log.warning("consumer.restart", group=self.group_id, error=repr(exc), retry_in_s=backoff)
+                if health.is_connection_error(exc):
+                    health.broker.failed(exc)  # logs once per outage, not once per retry
+                else:
+                    log.warning("consumer.restart", group=self.group_id, error=repr(exc), retry_in_s=backoff)
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -117,6 +122,7 @@ class EventConsumer:
         await consumer.start()
         try:
             await producer.start()
+            health.broker.ok()
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=500, max_records=500)
                 if not self.ready.is_set() and consumer.assignment():

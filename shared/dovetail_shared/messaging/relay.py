@@ -14,8 +14,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dovetail_shared import metrics
 from dovetail_shared.db import MessagingTables, asyncpg_dsn
 from dovetail_shared.logging import get_logger
+from dovetail_shared.messaging import health
 from dovetail_shared.messaging.envelope import encode
 from dovetail_shared.messaging.kafka import ensure_topics, make_producer
 from dovetail_shared.settings import ServiceSettings
@@ -58,6 +60,7 @@ class OutboxRelay:
         self.is_leader = False
         self._known_topics: set[str] = set()
         self.source = f"/dovetail/{settings.service_name}"
+        health.install(settings.service_name)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -74,7 +77,11 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 self.is_leader = False
-                log.warning("relay.error", error=repr(exc), retry_in_s=backoff)
+                metrics.RELAY_ERRORS.labels(self.settings.service_name, "retry").inc()
+                if health.is_connection_error(exc):
+                    health.broker.failed(exc)  # logs once per outage, not once per retry
+                else:
+                    log.warning("relay.error", error=repr(exc), retry_in_s=backoff)
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -99,6 +106,7 @@ class OutboxRelay:
             await conn.add_listener(self.messaging.notify_channel, self._on_notify)
             if own_producer:
                 await producer.start()
+                health.broker.ok()
             while not self._stopping.is_set():
                 self._wake.clear()
                 # Leadership is proven before every batch: a lock connection that died (or was terminated)
@@ -184,6 +192,10 @@ class OutboxRelay:
         for row_id, error in parked.items():
             log.error("relay.parked", schema=self.messaging.schema, outbox_id=row_id, error=error[:500])
         self.published += len(rows) - len(parked)
+        metrics.RELAY_PUBLISHED.labels(self.settings.service_name).inc(len(rows) - len(parked))
+        if parked:
+            metrics.RELAY_ERRORS.labels(self.settings.service_name, "parked").inc(len(parked))
+        health.broker.ok()
         log.debug("relay.published", count=len(rows), last_id=rows[-1].id)
         return len(rows)
 
