@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import uvicorn
+from prometheus_client import start_http_server
 
 from dovetail_shared.db import asyncpg_dsn
 from dovetail_shared.http.app import create_service_app
@@ -70,6 +71,10 @@ async def _run_workers(spec: ServiceSpec, settings: ServiceSettings, role: str) 
         for consumer in build_consumers(spec, runtime):
             tasks.append(consumer.run)
             stoppers.append(consumer.stop)
+    if role in ("relay", "consumer") and settings.metrics_port:
+        # Worker roles have no HTTP app; Prometheus scrapes this port instead.
+        start_http_server(settings.metrics_port, addr=settings.http_host)
+        log.info("metrics.serving", port=settings.metrics_port)
     server: uvicorn.Server | None = None
     if role in ("api", "all"):
         app = create_service_app(spec, settings)

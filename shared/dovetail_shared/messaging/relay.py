@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -61,6 +62,7 @@ class OutboxRelay:
         self._known_topics: set[str] = set()
         self.source = f"/dovetail/{settings.service_name}"
         health.install(settings.service_name)
+        self._next_sample = 0.0
 
     def stop(self) -> None:
         self._stopping.set()
@@ -97,6 +99,7 @@ class OutboxRelay:
             while not self._stopping.is_set():
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                     break
+                await self.sample_backlog()  # a standby still reports, so the series never goes stale
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.relay_poll_interval_s)
             if self._stopping.is_set():
@@ -114,6 +117,8 @@ class OutboxRelay:
                 if not await conn.fetchval(LOCK_HELD, timeout=5):
                     raise ConnectionError("relay lost its advisory lock")
                 sent = await self.publish_batch(producer)
+                if time.monotonic() >= self._next_sample:
+                    await self.sample_backlog()
                 if sent >= self.settings.relay_batch_size:
                     continue  # more may be waiting: don't sleep
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -126,6 +131,25 @@ class OutboxRelay:
                     await producer.stop()
             with contextlib.suppress(Exception):
                 await conn.close(timeout=2)
+
+    async def sample_backlog(self) -> None:
+        """Set the backlog gauges (rows waiting, age of the oldest); at most once a second while leading."""
+        self._next_sample = time.monotonic() + 1.0
+        outbox = self.messaging.outbox
+        async with self.engine.connect() as conn:
+            count, oldest_age = (
+                await conn.execute(
+                    sa.select(
+                        sa.func.count(),
+                        sa.func.coalesce(
+                            sa.func.extract("epoch", sa.func.now() - sa.func.min(outbox.c.occurred_at)), 0
+                        ),
+                    ).where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None))
+                )
+            ).one()
+            await conn.rollback()
+        metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(count)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.settings.service_name).set(max(0.0, float(oldest_age)))
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
