@@ -6,13 +6,16 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 
 import uvicorn
+from prometheus_client import start_http_server
 
 from dovetail_shared.db import asyncpg_dsn
 from dovetail_shared.http.app import create_service_app
 from dovetail_shared.logging import configure_logging, get_logger
+from dovetail_shared.messaging import dlt
 from dovetail_shared.messaging.consumer import EventConsumer
 from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics
 from dovetail_shared.messaging.relay import OutboxRelay
@@ -64,6 +67,10 @@ async def _run_workers(spec: ServiceSpec, settings: ServiceSettings, role: str) 
         for consumer in build_consumers(spec, runtime):
             tasks.append(consumer.run)
             stoppers.append(consumer.stop)
+    if role in ("relay", "consumer") and settings.metrics_port:
+        # Worker roles have no HTTP app; Prometheus scrapes this port instead.
+        start_http_server(settings.metrics_port, addr=settings.http_host)
+        log.info("metrics.serving", port=settings.metrics_port)
     server: uvicorn.Server | None = None
     if role in ("api", "all"):
         app = create_service_app(spec, settings)
@@ -91,8 +98,17 @@ async def _run_workers(spec: ServiceSpec, settings: ServiceSettings, role: str) 
 
 
 def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    if argv[:1] == ["dlt"]:
+        # An operator's command, not a role: its own arguments (list|show|redrive ...).
+        settings = spec.settings_factory()
+        groups = [f"{settings.service_name}-{c.purpose}" for c in spec.consumers]
+        configure_logging(spec.name, "WARNING", settings.log_json)
+        sys.exit(dlt.cli(settings, groups, argv[1:], prog=f"dovetail-{spec.name}"))
     parser = argparse.ArgumentParser(prog=f"dovetail-{spec.name}", description=f"Run the {spec.name} service")
-    parser.add_argument("role", choices=ROLES, help="api | relay | consumer | all (local runs) | migrate")
+    parser.add_argument(
+        "role", choices=ROLES, help="api | relay | consumer | all (local runs) | migrate; or: dlt list|show|redrive"
+    )
     parser.add_argument("--port", type=int, default=None, help="HTTP port for api/all (overrides settings)")
     args = parser.parse_args(argv)
     settings = spec.settings_factory()

@@ -65,6 +65,9 @@ class ServiceSettings(BaseSettings):
     jwks_url: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # Worker roles (relay, consumer) serve /metrics here; 0 turns it off. The api and all roles serve
+    # /metrics on http_port instead.
+    metrics_port: int = 9100
     log_level: str = "INFO"
     otel_exporter: str = Field("none", pattern="^(none|console|otlp)$")
     otel_endpoint: str | None = None

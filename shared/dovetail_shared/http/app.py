@@ -8,11 +8,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from dovetail_shared.http.docs import install_offline_docs
-from dovetail_shared.http.middleware import BodySizeLimitMiddleware, CorrelationIdMiddleware
+from dovetail_shared.http.middleware import BodySizeLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
 from dovetail_shared.http.openapi import document_optional_auth
 from dovetail_shared.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_schema_components
 from dovetail_shared.logging import get_logger
@@ -46,6 +47,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     install_offline_docs(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
+    app.add_middleware(MetricsMiddleware, service=spec.name)
     # Server spans with the caller's traceparent as parent; events emitted while handling carry them on.
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     install_problem_handlers(app)
@@ -65,6 +67,11 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             log.warning("readyz.database_unavailable", error=repr(exc)[:300])
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
+
+    # Operations, not API: scraped by Prometheus, kept out of the OpenAPI document.
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     for router in spec.routers:
         app.include_router(router)

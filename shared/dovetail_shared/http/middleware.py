@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dovetail_shared import metrics
 from dovetail_shared.logging import correlation_id_var, new_correlation_id, traceparent_var
 
 HEADER = b"x-correlation-id"
@@ -95,3 +97,32 @@ class _TooLarge(BaseException):
 
     A BaseException on purpose: the framework turns any Exception raised while reading a body into a 400.
     """
+
+
+class MetricsMiddleware:
+    """Counts requests and times them by route *template* (``/items/{id}``), never by raw path."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        start = time.perf_counter()
+
+        async def send_capturing_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_capturing_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"  # unmatched paths: one series
+            method = scope.get("method", "")
+            metrics.HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - start)

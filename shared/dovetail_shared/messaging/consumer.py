@@ -16,7 +16,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
+from dovetail_shared import metrics
 from dovetail_shared.logging import correlation_id_var, get_logger, new_correlation_id, traceparent_var
+from dovetail_shared.messaging import health
 from dovetail_shared.messaging.envelope import ReceivedEvent, decode
 from dovetail_shared.messaging.handlers import Handler
 from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
@@ -90,6 +92,7 @@ class EventConsumer:
         self.stats = ConsumerStats()
         self._stopping = asyncio.Event()
         self.ready = asyncio.Event()
+        health.install(settings.service_name)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -104,7 +107,10 @@ class EventConsumer:
                 raise
             except Exception as exc:
                 self.ready.clear()
-                log.warning("consumer.restart", group=self.group_id, error=repr(exc), retry_in_s=backoff)
+                if health.is_connection_error(exc):
+                    health.broker.failed(exc)  # logs once per outage, not once per retry
+                else:
+                    log.warning("consumer.restart", group=self.group_id, error=repr(exc), retry_in_s=backoff)
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -116,6 +122,7 @@ class EventConsumer:
         await consumer.start()
         try:
             await producer.start()
+            health.broker.ok()
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=500, max_records=500)
                 if not self.ready.is_set() and consumer.assignment():
@@ -125,12 +132,26 @@ class EventConsumer:
                     # After every record of the batch is durably handled (or dead-lettered).
                     await self.before_offset_commit(tp, records)
                     await consumer.commit({tp: records[-1].offset + 1})
+                await self._sample_lag(consumer)
         finally:
             self.ready.clear()
             with contextlib.suppress(Exception):
                 await producer.stop()
             with contextlib.suppress(Exception):
                 await consumer.stop()
+
+    async def _sample_lag(self, consumer: Any) -> None:
+        """Lag per assigned partition: the end offset the last fetch saw minus the next offset to read."""
+        for tp in consumer.assignment():
+            end = consumer.highwater(tp)
+            if end is None:
+                continue
+            lag = max(0, end - await consumer.position(tp))
+            metrics.CONSUMER_LAG.labels(self.settings.service_name, self.group_id, tp.topic, str(tp.partition)).set(lag)
+
+    def _count(self, outcome: str, n: int = 1) -> None:
+        if n:
+            metrics.CONSUMER_HANDLED.labels(self.settings.service_name, self.group_id, outcome).inc(n)
 
     async def before_offset_commit(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> None:
         """Between the database commit and the offset commit: the crash window tests simulate a kill in."""
@@ -181,6 +202,8 @@ class EventConsumer:
             return
         self.stats.handled += handled
         self.stats.duplicates += duplicates
+        self._count("handled", handled)
+        self._count("duplicate", duplicates)
 
     async def process(self, record: ConsumerRecord[Any, Any], producer: AIOKafkaProducer) -> str:
         """Handle one record; returns what happened: handled | duplicate | ignored | dead_lettered."""
@@ -206,6 +229,7 @@ class EventConsumer:
         )
         handler = self.handlers.get(event.type)
         if handler is None:
+            self._count("ignored")
             self.stats.ignored += 1  # other event types on the topic; consumers ignore what they don't need
             return None
         return event, handler
@@ -244,6 +268,7 @@ class EventConsumer:
 
         def count_retry(state: RetryCallState) -> None:
             self.stats.retries += 1
+            metrics.CONSUMER_RETRIES.labels(self.settings.service_name, self.group_id).inc()
             error = state.outcome.exception() if state.outcome else None
             log.warning("consumer.retry", group=self.group_id, attempt=state.attempt_number, error=repr(error), **where)
 
@@ -268,9 +293,11 @@ class EventConsumer:
             return "dead_lettered"
         if outcome == "duplicate":
             self.stats.duplicates += 1
+            self._count("duplicate")
             log.info("consumer.duplicate", group=self.group_id, **where)
         else:
             self.stats.handled += 1
+            self._count("handled")
         return outcome
 
     def _inbox_rows(self, events: list[ReceivedEvent]) -> list[dict[str, Any]]:
@@ -345,6 +372,7 @@ class EventConsumer:
         except KafkaError:
             raise TransientError("could not write to the dead-letter topic") from exc
         self.stats.dead_lettered += 1
+        metrics.DEAD_LETTERED.labels(self.settings.service_name, self.group_id).inc()
 
 
 __all__ = ["EventConsumer", "Handler", "TopicPartition", "TransientError"]

@@ -29,10 +29,20 @@ def make_producer(settings: ServiceSettings, **overrides: object) -> AIOKafkaPro
     return AIOKafkaProducer(**options)
 
 
+def kafka_group_id(prefix: str, consumer_group: str) -> str:
+    """The group id on the broker: prefixed like topics, so environments sharing a broker never share a group.
+
+    The inbox key stays the bare ``consumer_group`` (each environment has its own database), and the
+    dead-letter topic ``<prefix>.<group>.dlt`` already carries the prefix: one rule, see ADR 0010.
+    """
+    return f"{prefix}.{consumer_group}" if prefix else consumer_group
+
+
 def make_consumer(settings: ServiceSettings, group_id: str, *topics: str, **overrides: object) -> AIOKafkaConsumer:
+    """A consumer in ``group_id`` (the bare group name; the environment prefix is added here)."""
     options: dict[str, object] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
-        "group_id": group_id,
+        "group_id": kafka_group_id(settings.topic_prefix, group_id),
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "client_id": f"dovetail-{settings.service_name}-{group_id}",

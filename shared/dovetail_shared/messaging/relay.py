@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -14,8 +15,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dovetail_shared import metrics
 from dovetail_shared.db import MessagingTables, asyncpg_dsn
 from dovetail_shared.logging import get_logger
+from dovetail_shared.messaging import health
 from dovetail_shared.messaging.envelope import encode
 from dovetail_shared.messaging.kafka import ensure_topics, make_producer
 from dovetail_shared.settings import ServiceSettings
@@ -58,6 +61,8 @@ class OutboxRelay:
         self.is_leader = False
         self._known_topics: set[str] = set()
         self.source = f"/dovetail/{settings.service_name}"
+        health.install(settings.service_name)
+        self._next_sample = 0.0
 
     def stop(self) -> None:
         self._stopping.set()
@@ -74,7 +79,11 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 self.is_leader = False
-                log.warning("relay.error", error=repr(exc), retry_in_s=backoff)
+                metrics.RELAY_ERRORS.labels(self.settings.service_name, "retry").inc()
+                if health.is_connection_error(exc):
+                    health.broker.failed(exc)  # logs once per outage, not once per retry
+                else:
+                    log.warning("relay.error", error=repr(exc), retry_in_s=backoff)
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -90,6 +99,7 @@ class OutboxRelay:
             while not self._stopping.is_set():
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                     break
+                await self.sample_backlog()  # a standby still reports, so the series never goes stale
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.relay_poll_interval_s)
             if self._stopping.is_set():
@@ -99,6 +109,7 @@ class OutboxRelay:
             await conn.add_listener(self.messaging.notify_channel, self._on_notify)
             if own_producer:
                 await producer.start()
+                health.broker.ok()
             while not self._stopping.is_set():
                 self._wake.clear()
                 # Leadership is proven before every batch: a lock connection that died (or was terminated)
@@ -106,6 +117,8 @@ class OutboxRelay:
                 if not await conn.fetchval(LOCK_HELD, timeout=5):
                     raise ConnectionError("relay lost its advisory lock")
                 sent = await self.publish_batch(producer)
+                if time.monotonic() >= self._next_sample:
+                    await self.sample_backlog()
                 if sent >= self.settings.relay_batch_size:
                     continue  # more may be waiting: don't sleep
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -118,6 +131,25 @@ class OutboxRelay:
                     await producer.stop()
             with contextlib.suppress(Exception):
                 await conn.close(timeout=2)
+
+    async def sample_backlog(self) -> None:
+        """Set the backlog gauges (rows waiting, age of the oldest); at most once a second while leading."""
+        self._next_sample = time.monotonic() + 1.0
+        outbox = self.messaging.outbox
+        async with self.engine.connect() as conn:
+            count, oldest_age = (
+                await conn.execute(
+                    sa.select(
+                        sa.func.count(),
+                        sa.func.coalesce(
+                            sa.func.extract("epoch", sa.func.now() - sa.func.min(outbox.c.occurred_at)), 0
+                        ),
+                    ).where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None))
+                )
+            ).one()
+            await conn.rollback()
+        metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(count)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.settings.service_name).set(max(0.0, float(oldest_age)))
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
@@ -184,6 +216,10 @@ class OutboxRelay:
         for row_id, error in parked.items():
             log.error("relay.parked", schema=self.messaging.schema, outbox_id=row_id, error=error[:500])
         self.published += len(rows) - len(parked)
+        metrics.RELAY_PUBLISHED.labels(self.settings.service_name).inc(len(rows) - len(parked))
+        if parked:
+            metrics.RELAY_ERRORS.labels(self.settings.service_name, "parked").inc(len(parked))
+        health.broker.ok()
         log.debug("relay.published", count=len(rows), last_id=rows[-1].id)
         return len(rows)
 

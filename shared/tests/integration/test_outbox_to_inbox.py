@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from dovetail_shared.messaging.consumer import EventConsumer
 from dovetail_shared.messaging.kafka import dead_letter_topic
 from dovetail_shared.messaging.relay import OutboxRelay, advisory_lock_key
@@ -247,3 +248,19 @@ async def test_broken_trace_context_is_dropped_and_the_event_still_handled(
     consumer = background.start(probe.consumer())
     await wait_until(lambda: _eq(consumer.stats.handled, 1))
     assert consumer.stats.dead_lettered == 1  # the undecodable type, not the broken trace context
+
+
+async def test_the_consumer_group_on_the_broker_carries_the_environment_prefix(
+    probe: Probe, background: Background
+) -> None:
+    await probe.emit(1)
+    background.start(OutboxRelay(probe.settings, probe.engine, messaging))
+    consumer = background.start(probe.consumer())
+    await wait_until(lambda: _eq(consumer.stats.handled, 1))
+    admin = AIOKafkaAdminClient(bootstrap_servers=probe.settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        groups = {g[0] for g in await admin.list_consumer_groups()}
+    finally:
+        await admin.close()
+    assert f"{probe.settings.topic_prefix}.{consumer.group_id}" in groups
