@@ -12,6 +12,7 @@ from pydantic_settings import SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dovetail_shared.auth import TokenVerifier
+from dovetail_shared.clock import Clock, SystemClock
 from dovetail_shared.db import MessagingTables, make_engine, make_session_factory
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.taxonomy import TaxonomyTables
@@ -58,10 +59,10 @@ class ServiceSpec:
     def schema(self) -> str:
         return self.messaging.schema
 
-    def create_app(self, settings: ServiceSettings | None = None) -> FastAPI:
+    def create_app(self, settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
         from dovetail_shared.http.app import create_service_app
 
-        return create_service_app(self, settings)
+        return create_service_app(self, settings, clock)
 
     def cli(self, argv: list[str] | None = None) -> None:
         """``dovetail-<name> <role>``: the console script points here (``<pkg>.main:SPEC.cli``)."""
@@ -112,8 +113,15 @@ def define_service(
 class Runtime:
     """Made once per process (in ``lifespan`` or a worker's start), closed on shutdown."""
 
-    def __init__(self, spec: ServiceSpec, settings: ServiceSettings, engine: AsyncEngine | None = None) -> None:
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        settings: ServiceSettings,
+        engine: AsyncEngine | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.spec = spec
+        self.clock: Clock = clock or SystemClock()
         self.settings = settings
         self.engine = engine or make_engine(settings)
         self.session_factory: async_sessionmaker[AsyncSession] = make_session_factory(self.engine)

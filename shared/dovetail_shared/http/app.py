@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from dovetail_shared.clock import Clock
 from dovetail_shared.http.docs import install_offline_docs
 from dovetail_shared.http.middleware import BodySizeLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
 from dovetail_shared.http.openapi import document_optional_auth
@@ -23,13 +24,16 @@ from dovetail_shared.settings import ServiceSettings
 log = get_logger(__name__)
 
 
-def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+def create_service_app(
+    spec: ServiceSpec, settings: ServiceSettings | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """``clock`` defaults to the system clock; tests pass a ``FixedClock`` to control ``Now``/``Today``."""
     settings = settings or spec.settings_factory()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Engines are made here, never at import, so tests and workers each get their own.
-        app.state.runtime = Runtime(spec, settings)
+        app.state.runtime = Runtime(spec, settings, clock=clock)
         try:
             yield
         finally:

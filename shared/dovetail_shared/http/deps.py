@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import date, datetime
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Header, Query, Request
@@ -26,6 +27,22 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def current_time(runtime: RuntimeDep) -> datetime:
+    """The request's instant, read once from the runtime's clock (tests inject a ``FixedClock``)."""
+    return runtime.clock.now()
+
+
+# The boundary reads the clock; use cases and the domain receive ``now`` (and derive local days from it).
+Now = Annotated[datetime, Depends(current_time)]
+
+
+def current_utc_date(now: Now) -> date:
+    return now.date()
+
+
+Today = Annotated[date, Depends(current_utc_date)]
 
 
 async def get_uow(runtime: RuntimeDep) -> AsyncIterator[SqlUnitOfWork]:
