@@ -13,7 +13,7 @@ from dovetail_shared.events.consortia import (
     OrganizationVerified,
 )
 
-NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at
 
 
 def register_firm(**overrides: object) -> Organization:
@@ -166,3 +166,26 @@ def test_an_unknown_enum_value_is_a_named_violation_not_a_value_error(field: str
     with pytest.raises(ValidationFailed) as err:
         register_firm(**{field: value})
     assert [(v.field, v.rule) for v in err.value.violations] == [(field, "one_of")]
+
+
+def test_registration_stamps_the_given_instant_and_defaults_the_time_zone_to_utc() -> None:
+    org, [event] = Organization.register(
+        name="Wuxi College", kind=OrganizationKind.COLLEGE, region="CN-JS", registration_number="1", now=NOW
+    )
+    assert (org.created_at, org.updated_at, event.time) == (NOW, NOW, NOW)
+    assert org.time_zone == "UTC"
+    assert isinstance(event.payload, OrganizationRegistered) and event.payload.time_zone == "UTC"
+
+
+def test_the_time_zone_travels_with_registration_and_verification() -> None:
+    org = register_firm(time_zone="Asia/Shanghai")
+    [verified] = org.verify(now=NOW)
+    assert org.time_zone == "Asia/Shanghai"
+    assert isinstance(verified.payload, OrganizationVerified) and verified.payload.time_zone == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize("zone", ["+08:00", "CST", "asia/shanghai", "Asia/Nowhere", "../etc/passwd", "", "localtime"])
+def test_a_time_zone_must_be_an_iana_name(zone: str) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        register_firm(time_zone=zone)
+    assert [(v.field, v.rule) for v in err.value.violations] == [("time_zone", "iana_time_zone")]
