@@ -128,7 +128,9 @@ class Runtime:
         self.verifier = TokenVerifier(settings)
 
     def uow(self) -> SqlUnitOfWork:
-        return self.spec.uow_class(self.session_factory, self.spec.messaging, self.settings.topic_prefix)
+        return self.spec.uow_class(
+            self.session_factory, self.spec.messaging, self.settings.topic_prefix, clock=self.clock
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -9,6 +9,7 @@ from typing import Any, Generic, Self, TypeVar, overload
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dovetail_shared.clock import Clock, SystemClock
 from dovetail_shared.db import MessagingTables
 from dovetail_shared.events.base import DomainEvent, topic_for
 from dovetail_shared.logging import current_correlation_id, traceparent_var
@@ -99,11 +100,14 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         session_factory: async_sessionmaker[AsyncSession],
         messaging: MessagingTables,
         topic_prefix: str,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__()
         self._session_factory = session_factory
         self.messaging = messaging
         self.topic_prefix = topic_prefix
+        # The runtime's clock, for consumer-side work that has no event time to go by (tests inject one).
+        self.clock: Clock = clock or SystemClock()
         self._session: AsyncSession | None = None
         self._bound: dict[str, tuple[AsyncSession, Any]] = {}
 

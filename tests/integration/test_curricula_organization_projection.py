@@ -89,7 +89,7 @@ async def test_curricula_accepts_co_authors_that_consortia_verified(
     register = registrar(consortia_client, token)
     verified = await register("Changzhou Drivetrain Co.", verify=True)
     pending = await register("Unvetted Staffing Ltd.")
-    college_org = await register("Changzhou Institute of Technology", kind="college", verify=True)
+    college_org = await register("Changzhou Institute of Technology", kind="college", verify=True, tz="Asia/Shanghai")
 
     async def projected(org_id: str, status: str) -> bool:
         async with curricula_runtime.engine.connect() as conn:
@@ -110,7 +110,10 @@ async def test_curricula_accepts_co_authors_that_consortia_verified(
         occupation = await conn.scalar(
             sa.select(taxonomy.occupations.c.id).order_by(taxonomy.occupations.c.id).limit(1)
         )
-    assert (row.name, row.kind, row.size) == ("Changzhou Drivetrain Co.", "enterprise", "large")
+    assert (row.name, row.kind, row.size, row.time_zone) == ("Changzhou Drivetrain Co.", "enterprise", "large", "UTC")
+    async with curricula_runtime.uow() as uow:
+        college = await uow.organizations.get(uuid.UUID(college_org["id"]))  # type: ignore[attr-defined]
+    assert college.time_zone == "Asia/Shanghai"  # carried by the events, kept by the projection
     assert occupation, "the ESCO taxonomy was not loaded into the curricula test schema"
 
     college_admin = auth(token("college_admin", org=uuid.UUID(college_org["id"])))
@@ -146,13 +149,17 @@ def rules(r: httpx.Response) -> list[tuple[str, str]]:
 def registrar(client: httpx.AsyncClient, token: Callable[..., str]) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Registers an organisation in consortia (and has an operator verify or reject it)."""
 
-    async def register(name: str, *, kind: str = "enterprise", verify: bool = False) -> dict[str, Any]:
+    async def register(
+        name: str, *, kind: str = "enterprise", verify: bool = False, tz: str | None = None
+    ) -> dict[str, Any]:
         body = {
             "name": name,
             "kind": kind,
             "region": "Changzhou",
             "registration_number": f"9132{uuid.uuid4().hex[:14].upper()}",
         }
+        if tz is not None:
+            body["time_zone"] = tz
         if kind == "enterprise":
             body["size"] = "large"
         r = await client.post("/organizations", json=body, headers=auth(token("firm_admin")))

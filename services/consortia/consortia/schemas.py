@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from dovetail_shared.clock import TIME_ZONE_MAX
 from dovetail_shared.dates import IsoDate
 from dovetail_shared.text import Text
 from pydantic import BaseModel, Field
@@ -52,6 +53,13 @@ class OrganizationCreate(BaseModel):
     size: EnterpriseSize | None = Field(None, description="Required for an enterprise, refused otherwise")
     region: Text = Field(max_length=NAME, description="e.g. an administrative division code or name")
     registration_number: Text = Field(max_length=64, description="Unique (case-insensitive) business registration")
+    time_zone: Text | None = Field(
+        None,
+        max_length=TIME_ZONE_MAX,
+        description="IANA time zone of the organisation's calendar, e.g. Asia/Shanghai (default UTC): "
+        "rules about days (not in the future, joined and left on) use its local date",
+        examples=["Asia/Shanghai"],
+    )
 
 
 class RejectIn(BaseModel):
@@ -72,6 +80,7 @@ class OrganizationPublic(BaseModel):
     verification_status: VerificationStatus
     rejection_reason: str | None
     verified_at: datetime | None
+    time_zone: str = Field(description="IANA time zone of the organisation's local calendar")
 
     @classmethod
     def of(cls, o: Organization) -> OrganizationPublic:

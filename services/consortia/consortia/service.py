@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from dovetail_shared.clock import DEFAULT_TIME_ZONE, local_date
 from dovetail_shared.errors import Forbidden, NotFound, ValidationFailed, VersionConflict
 from dovetail_shared.principal import Principal
 
@@ -51,6 +52,8 @@ async def register_organization(
     registration_number: str,
     size: EnterpriseSize | None = None,
     name_zh: str | None = None,
+    time_zone: str | None = None,
+    now: datetime,
 ) -> Organization:
     """Anyone signed in may apply (their token usually has no organisation yet); an operator vets it."""
     org, events = Organization.register(
@@ -61,6 +64,8 @@ async def register_organization(
         size=size,
         name_zh=name_zh,
         registered_by=p.sub,
+        time_zone=time_zone,
+        now=now,
     )
     await uow.organizations.add(org)
     uow.emit(*events)
@@ -97,6 +102,7 @@ async def decide_organization(
     action: str,
     expected_version: int | None,
     *,
+    now: datetime,
     reason: str = "",
 ) -> Organization:
     """verify | reject (operators) | resubmit (the organisation, its registrant, or an operator)."""
@@ -104,13 +110,13 @@ async def decide_organization(
         raise Forbidden(f"only a platform operator may {action} an organisation")
     org = await get_organization(uow, p, org_id)
     if action == "verify":
-        events = org.verify()
+        events = org.verify(now=now)
     elif action == "reject":
-        events = org.reject(reason)
+        events = org.reject(reason, now=now)
     elif action == "resubmit":
         if not can_resubmit(p, org):
             raise Forbidden("only the organisation's admins or its registrant may resubmit it")
-        events = org.resubmit()
+        events = org.resubmit(now=now)
     else:  # pragma: no cover - the API only routes the actions above
         raise ValueError(action)
     await uow.organizations.save(org, expected_version=expected_version)
@@ -123,6 +129,17 @@ async def _known_organization(uow: ConsortiaUnitOfWork, org_id: uuid.UUID, field
     if org is None:
         raise ValidationFailed(field, "known_organization", f"organisation {org_id} is not registered")
     return org
+
+
+async def _local_date(uow: ConsortiaUnitOfWork, org_id: uuid.UUID, now: datetime) -> date:
+    """The organisation's own calendar date at ``now`` (UTC for one that is not registered here)."""
+    org = await uow.organizations.get(org_id)
+    return local_date(now, org.time_zone if org is not None else DEFAULT_TIME_ZONE)
+
+
+async def _consortium_today(uow: ConsortiaUnitOfWork, consortium: Consortium, now: datetime) -> date:
+    """A consortium keeps its dates on its lead's calendar, so they are comparable with one another."""
+    return await _local_date(uow, consortium.lead_organization_id, now)
 
 
 def _acting_org(p: Principal, given: uuid.UUID | None, field: str) -> uuid.UUID:
@@ -142,7 +159,7 @@ async def form_consortium(
     name: str,
     kind: ConsortiumKind,
     charter: str,
-    today: date,
+    now: datetime,
     lead_organization_id: uuid.UUID | None = None,
     name_zh: str | None = None,
 ) -> Consortium:
@@ -151,7 +168,15 @@ async def form_consortium(
         raise Forbidden("only an admin of the lead organisation forms a consortium it leads")
     lead = await _known_organization(uow, lead_id, "lead_organization_id")
     consortium, events = Consortium.form(
-        name, kind, charter, lead.id, lead.kind, today, lead_org_verified=lead.is_verified, name_zh=name_zh
+        name,
+        kind,
+        charter,
+        lead.id,
+        lead.kind,
+        local_date(now, lead.time_zone),
+        now=now,
+        lead_org_verified=lead.is_verified,
+        name_zh=name_zh,
     )
     await uow.consortia.add(consortium)
     uow.emit(*events)
@@ -218,7 +243,7 @@ async def request_to_join(
     *,
     organization_id: uuid.UUID | None,
     requested_role: MembershipRole,
-    today: date,
+    now: datetime,
     expected_version: int | None,
 ) -> tuple[Consortium, JoinRequest]:
     org_id = _acting_org(p, organization_id, "organization_id")
@@ -226,8 +251,9 @@ async def request_to_join(
         raise Forbidden("only an admin of the organisation asks for it to join")
     org = await _known_organization(uow, org_id, "organization_id")
     consortium = await get_consortium(uow, consortium_id)
+    today = await _consortium_today(uow, consortium, now)
     request, events = consortium.request_to_join(
-        org.id, org.kind, requested_role, today, organization_verified=org.is_verified
+        org.id, org.kind, requested_role, today, now=now, organization_verified=org.is_verified
     )
     await uow.consortia.save(consortium, expected_version=expected_version)
     uow.emit(*events)
@@ -242,14 +268,15 @@ async def decide_join_request(
     *,
     approve: bool,
     reason: str = "",
-    today: date,
+    now: datetime,
     expected_version: int | None,
 ) -> Consortium:
     consortium = await _managed(uow, p, consortium_id, "decide join requests")
+    today = await _consortium_today(uow, consortium, now)
     if approve:
-        events = consortium.approve_request(request_id, today)
+        events = consortium.approve_request(request_id, today, now=now)
     else:
-        events = consortium.reject_request(request_id, reason, today)
+        events = consortium.reject_request(request_id, reason, today, now=now)
     await uow.consortia.save(consortium, expected_version=expected_version)
     uow.emit(*events)
     return consortium
@@ -261,14 +288,14 @@ async def remove_member(
     consortium_id: uuid.UUID,
     org_id: uuid.UUID,
     *,
-    today: date,
+    now: datetime,
     expected_version: int | None,
 ) -> Consortium:
     """A member leaves (its own admins) or is removed (the lead's admins)."""
     consortium = await get_consortium(uow, consortium_id)
     if not can_remove(p, consortium, org_id):
         raise Forbidden("only the member's own admins or the lead's admins may end a membership")
-    events = consortium.leave(org_id, today)
+    events = consortium.leave(org_id, await _consortium_today(uow, consortium, now), now=now)
     await uow.consortia.save(consortium, expected_version=expected_version)
     uow.emit(*events)
     return consortium
@@ -281,9 +308,11 @@ async def change_role(
     org_id: uuid.UUID,
     role: MembershipRole,
     expected_version: int | None,
+    *,
+    now: datetime,
 ) -> Consortium:
     consortium = await _managed(uow, p, consortium_id, "change members' roles")
-    events = consortium.change_role(org_id, role)
+    events = consortium.change_role(org_id, role, now=now)
     await uow.consortia.save(consortium, expected_version=expected_version)
     uow.emit(*events)
     return consortium
@@ -295,19 +324,21 @@ async def transfer_lead(
     consortium_id: uuid.UUID,
     new_lead_org_id: uuid.UUID,
     expected_version: int | None,
+    *,
+    now: datetime,
 ) -> Consortium:
     consortium = await _managed(uow, p, consortium_id, "hand over the lead")
-    events = consortium.transfer_lead(new_lead_org_id)
+    events = consortium.transfer_lead(new_lead_org_id, now=now)
     await uow.consortia.save(consortium, expected_version=expected_version)
     uow.emit(*events)
     return consortium
 
 
 async def dissolve(
-    uow: ConsortiaUnitOfWork, p: Principal, consortium_id: uuid.UUID, *, today: date, expected_version: int | None
+    uow: ConsortiaUnitOfWork, p: Principal, consortium_id: uuid.UUID, *, now: datetime, expected_version: int | None
 ) -> Consortium:
     consortium = await _managed(uow, p, consortium_id, "dissolve the consortium")
-    events = consortium.dissolve(today)
+    events = consortium.dissolve(await _consortium_today(uow, consortium, now), now=now)
     await uow.consortia.save(consortium, expected_version=expected_version)
     uow.emit(*events)
     return consortium
@@ -319,9 +350,11 @@ async def set_benefit_rule(
     consortium_id: uuid.UUID,
     rule: BenefitRule,
     expected_version: int | None,
+    *,
+    now: datetime,
 ) -> Consortium:
     consortium = await _managed(uow, p, consortium_id, "set the benefit rule")
-    events = consortium.set_benefit_rule(rule)
+    events = consortium.set_benefit_rule(rule, now=now)
     await uow.consortia.save(consortium, expected_version=expected_version)
     uow.emit(*events)
     return consortium
@@ -342,7 +375,7 @@ async def record_contribution(
     valuation: Decimal,
     currency: str,
     contributed_on: date,
-    today: date,
+    now: datetime,
     expected_version: int | None,
 ) -> Contribution:
     org_id = _acting_org(p, organization_id, "organization_id")
@@ -361,7 +394,9 @@ async def record_contribution(
         unit,
         valuation,
         contributed_on,
-        today,
+        # The line is the member's: "not after today" is on the member's calendar, whoever records it.
+        await _local_date(uow, org_id, now),
+        now=now,
         currency=currency,
         recorded_by_organization_id=p.org,
     )
@@ -377,7 +412,7 @@ async def distribute(
     *,
     amount: Decimal,
     currency: str,
-    today: date,
+    now: datetime,
     expected_version: int | None,
 ) -> Distribution:
     # Locked first: a ledger line being recorded (SHARE lock) finishes before the period is summed, and one
@@ -389,7 +424,8 @@ async def distribute(
     contributions: list[Contribution] = []
     if rule is not None and rule.kind == BenefitRuleKind.CONTRIBUTION_WEIGHTED and rule.period_from and rule.period_to:
         contributions = await uow.contributions.in_period(consortium.id, rule.period_from, rule.period_to)
-    distribution, events = consortium.distribute(amount, currency, contributions, uuid.uuid4(), today)
+    today = await _consortium_today(uow, consortium, now)
+    distribution, events = consortium.distribute(amount, currency, contributions, uuid.uuid4(), today, now=now)
     await uow.consortia.save(consortium, expected_version=expected_version)
     await uow.distributions.add(distribution)
     uow.emit(*events)

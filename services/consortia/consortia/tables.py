@@ -50,6 +50,8 @@ class OrganizationRow(AggregateColumns, SQLModel, table=True):
     rejection_reason: str | None = Field(default=None, sa_type=sa.Text)
     verified_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     registered_by: str | None = Field(default=None, sa_type=sa.Text)
+    # IANA name; organisations registered before time zones existed keep UTC days (ADR 0015).
+    time_zone: str = Field(sa_type=sa.Text, nullable=False, sa_column_kwargs={"server_default": "UTC"})
 
 
 class ConsortiumRow(AggregateColumns, SQLModel, table=True):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
+from dovetail_shared.clock import DEFAULT_TIME_ZONE, local_date
 from dovetail_shared.errors import Forbidden, NotFound, NotKnownYet, ValidationFailed, Violation, ViolationCollector
 from dovetail_shared.principal import Principal, Role
 from dovetail_shared.projections.memberships import Membership
@@ -106,6 +107,7 @@ async def create_curriculum(
     consortium_id: uuid.UUID | None = None,
     co_author_ids: Sequence[uuid.UUID] = (),
     approval_rule: ApprovalRule = ApprovalRule.ALL_CO_AUTHORS,
+    now: datetime,
 ) -> Curriculum:
     college = college_id or p.org
     if college is None:
@@ -127,6 +129,7 @@ async def create_curriculum(
         consortium_id=consortium_id,
         co_author_ids=co_author_ids,
         approval_rule=approval_rule,
+        now=now,
     )
     await _check_co_authors(uow, curriculum.co_author_ids, "co_author_ids")
     await uow.curricula.add(curriculum)
@@ -175,6 +178,12 @@ async def get_version(
     raise NotFound(f"curriculum {curriculum_id} has no visible version {number}")
 
 
+async def _college_today(uow: CurriculaUnitOfWork, curriculum: Curriculum, now: datetime) -> date:
+    """The owning college's local date at ``now`` (its time zone from consortia's events; UTC if none came)."""
+    college = await uow.organizations.get(curriculum.college_id)
+    return local_date(now, college.time_zone if college is not None else DEFAULT_TIME_ZONE)
+
+
 async def _managed(uow: CurriculaUnitOfWork, p: Principal, curriculum_id: uuid.UUID, action: str) -> Curriculum:
     curriculum = await get_curriculum(uow, p, curriculum_id)
     if not can_manage(p, curriculum):
@@ -188,6 +197,8 @@ async def update_details(
     curriculum_id: uuid.UUID,
     changes: dict[str, object],
     expected_version: int | None,
+    *,
+    now: datetime,
 ) -> Curriculum:
     """Title, Chinese title, approval rule and consortium; fields sent as null are cleared."""
     curriculum = await _managed(uow, p, curriculum_id, "edit")
@@ -196,7 +207,7 @@ async def update_details(
     consortium_id = values.get("consortium_id")
     if isinstance(consortium_id, uuid.UUID) and consortium_id != curriculum.consortium_id:
         await _check_consortium(uow, curriculum.college_id, consortium_id)
-    events = curriculum.update_details(clear=clear, **values)
+    events = curriculum.update_details(clear=clear, now=now, **values)
     await uow.curricula.save(curriculum, expected_version=expected_version)
     uow.emit(*events)
     return curriculum
@@ -209,9 +220,11 @@ async def replace_draft(
     modules: Sequence[Module],
     effective_date: date | None,
     expected_version: int | None,
+    *,
+    now: datetime,
 ) -> Curriculum:
     curriculum = await _managed(uow, p, curriculum_id, "edit")
-    events = curriculum.replace_draft_modules(modules, effective_date)
+    events = curriculum.replace_draft_modules(modules, effective_date, now=now)
     await _check_taxonomy(uow, modules)
     await uow.curricula.save(curriculum, expected_version=expected_version)
     uow.emit(*events)
@@ -225,21 +238,21 @@ async def lifecycle(
     action: str,
     expected_version: int | None,
     *,
-    today: date,
+    now: datetime,
     number: int | None = None,
 ) -> Curriculum:
     """submit | publish | start_draft | discard_draft | retire: college-managed steps of the version lifecycle."""
     curriculum = await _managed(uow, p, curriculum_id, action.replace("_", " "))
     if action == "submit":
-        events = curriculum.submit_for_review()
+        events = curriculum.submit_for_review(now=now)
     elif action == "publish":
-        events = curriculum.publish(today)
+        events = curriculum.publish(await _college_today(uow, curriculum, now), now=now)
     elif action == "start_draft":
-        events = curriculum.start_draft()
+        events = curriculum.start_draft(now=now)
     elif action == "discard_draft":
-        events = curriculum.discard_open_version()
+        events = curriculum.discard_open_version(now=now)
     elif action == "retire" and number is not None:
-        events = curriculum.retire_version(number)
+        events = curriculum.retire_version(number, now=now)
     else:  # pragma: no cover - the API only routes the actions above
         raise ValueError(action)
     await uow.curricula.save(curriculum, expected_version=expected_version)
@@ -254,11 +267,13 @@ async def review_version(
     decision: ReviewDecision,
     comment: str,
     expected_version: int | None,
+    *,
+    now: datetime,
 ) -> Curriculum:
     curriculum = await get_curriculum(uow, p, curriculum_id)
     if not can_review_version(p, curriculum) or p.org is None:
         raise Forbidden("only a co-author firm's admin reviews a version")
-    events = curriculum.review_version(p.org, decision, comment)
+    events = curriculum.review_version(p.org, decision, comment, now=now)
     await uow.curricula.save(curriculum, expected_version=expected_version)
     uow.emit(*events)
     return curriculum
@@ -272,13 +287,14 @@ async def change_co_authors(
     *,
     add: bool,
     expected_version: int | None,
+    now: datetime,
 ) -> Curriculum:
     curriculum = await _managed(uow, p, curriculum_id, "change the co-authors of")
     if add:
         await _check_co_authors(uow, [org_id], "organization_id")
-        events = curriculum.add_co_author(org_id)
+        events = curriculum.add_co_author(org_id, now=now)
     else:
-        events = curriculum.remove_co_author(org_id)
+        events = curriculum.remove_co_author(org_id, now=now)
     await uow.curricula.save(curriculum, expected_version=expected_version)
     uow.emit(*events)
     return curriculum
@@ -291,12 +307,14 @@ async def submit_proposal(
     diff: ModuleDiff,
     rationale: str,
     demand_id: uuid.UUID | None,
+    *,
+    now: datetime,
 ) -> ChangeProposal:
     curriculum = await get_curriculum(uow, p, curriculum_id)
     if not can_propose(p, curriculum) or p.org is None:
         raise Forbidden("only the college's admins and co-author firms' admins propose changes")
     # The domain's checks (bounds included) come first: only a diff of sane size reaches the taxonomy query.
-    proposal, events = ChangeProposal.submit(curriculum, p.org, diff, rationale, demand_id)
+    proposal, events = ChangeProposal.submit(curriculum, p.org, diff, rationale, demand_id, now=now)
     await _check_taxonomy(uow, diff.add_modules, "diff.add_modules")
     await _check_taxonomy(uow, diff.update_modules, "diff.update_modules")
     await uow.proposals.add(proposal)
@@ -331,6 +349,7 @@ async def decide_proposal(
     action: str,
     expected_version: int | None,
     *,
+    now: datetime,
     decision: ReviewDecision | None = None,
     comment: str = "",
     reason: str = "",
@@ -341,15 +360,15 @@ async def decide_proposal(
     if action == "review":
         if not can_review_proposal(p, curriculum, proposal) or p.org is None or decision is None:
             raise Forbidden("only the other parties' admins review a proposal")
-        events = proposal.review(curriculum, p.org, decision, comment)
+        events = proposal.review(curriculum, p.org, decision, comment, now=now)
     elif action == "withdraw":
         if not can_withdraw_proposal(p, proposal):
             raise Forbidden("only the proposer withdraws a proposal")
-        events = proposal.withdraw()
+        events = proposal.withdraw(now=now)
     elif action in ("accept", "reject"):
         if not can_manage(p, curriculum):
             raise Forbidden("only the owning college's admins accept or reject proposals")
-        events = proposal.accept(curriculum) if action == "accept" else proposal.reject(reason)
+        events = proposal.accept(curriculum, now=now) if action == "accept" else proposal.reject(reason, now=now)
     else:  # pragma: no cover - the API only routes the actions above
         raise ValueError(action)
     await uow.proposals.save(proposal, expected_version=expected_version)

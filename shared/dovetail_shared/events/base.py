@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -60,12 +60,16 @@ def topic_for(prefix: str, service: str, aggregate: str) -> str:
 
 @dataclass(frozen=True)
 class DomainEvent:
-    """A payload plus the envelope facts the domain knows: which aggregate it is about, and when."""
+    """A payload plus the envelope facts the domain knows: which aggregate it is about, and when.
+
+    ``time`` has no default: it is the ``now`` of the use case that caused the event (the boundary's clock),
+    never a clock read here, so an injected clock also sets the events' ``ce_time``.
+    """
 
     payload: EventPayload
     subject: uuid.UUID
+    time: datetime
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    time: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def type(self) -> str:

@@ -23,6 +23,8 @@ class OrganizationRegistered(EventPayload):
     size: str | None = None
     region: str
     registration_number: str
+    # IANA time zone of the organisation's local calendar; absent in events from before it existed (read: UTC).
+    time_zone: str | None = None
 
 
 class OrganizationVerified(EventPayload):
@@ -34,6 +36,7 @@ class OrganizationVerified(EventPayload):
     kind: str
     size: str | None = None
     region: str
+    time_zone: str | None = None  # as in OrganizationRegistered
 
 
 class OrganizationRejected(EventPayload):

@@ -8,7 +8,7 @@ Included like the organisations projection: ``memberships = MembershipsProjectio
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -106,8 +106,10 @@ class MembershipDirectory:
         )
 
 
-def _at(event: ReceivedEvent) -> datetime:
-    return event.time or datetime.now(UTC)
+def _at(uow: SqlUnitOfWork, event: ReceivedEvent) -> datetime:
+    # When the fact happened at its source (replays give the same answer); the runtime's clock only for an
+    # event that does not say (CloudEvents makes ``time`` optional; Dovetail's relay always sets it).
+    return event.time or uow.clock.now()
 
 
 class MembershipsProjection:
@@ -124,19 +126,19 @@ class MembershipsProjection:
         @on(ConsortiumFormed)
         async def formed(uow: SqlUnitOfWork, e: ConsortiumFormed, event: ReceivedEvent) -> None:
             await self.directory(uow.session).set_consortium(
-                e.consortium_id, at=_at(event), name=e.name, status=ConsortiumStatus.FORMING
+                e.consortium_id, at=_at(uow, event), name=e.name, status=ConsortiumStatus.FORMING
             )
 
         @on(ConsortiumActivated)
         async def activated(uow: SqlUnitOfWork, e: ConsortiumActivated, event: ReceivedEvent) -> None:
             await self.directory(uow.session).set_consortium(
-                e.consortium_id, at=_at(event), status=ConsortiumStatus.ACTIVE
+                e.consortium_id, at=_at(uow, event), status=ConsortiumStatus.ACTIVE
             )
 
         @on(ConsortiumDissolved)
         async def dissolved(uow: SqlUnitOfWork, e: ConsortiumDissolved, event: ReceivedEvent) -> None:
             await self.directory(uow.session).set_consortium(
-                e.consortium_id, at=_at(event), status=ConsortiumStatus.DISSOLVED
+                e.consortium_id, at=_at(uow, event), status=ConsortiumStatus.DISSOLVED
             )
 
         @on(MemberJoined)

@@ -2,14 +2,15 @@
 
 A service includes it in one line of ``tables.py`` (``organizations = OrganizationsProjection(metadata, SCHEMA)``),
 binds ``organizations.directory(session)`` in its unit of work, adds ``organizations.consumer()`` to its spec
-and calls ``create_organizations_projection(op, SCHEMA)`` in a migration.
+and calls ``create_organizations_projection(op, SCHEMA)`` in a migration (a service whose projection predates
+time zones adds the column with ``add_organization_time_zone(op, SCHEMA)``).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dovetail_shared.clock import DEFAULT_TIME_ZONE
 from dovetail_shared.events.base import topic_for
 from dovetail_shared.events.consortia import OrganizationRegistered, OrganizationRejected, OrganizationVerified
 from dovetail_shared.messaging.envelope import ReceivedEvent
@@ -36,6 +38,8 @@ class KnownOrganization:
     kind: str
     size: str | None
     status: VerificationStatus
+    # IANA name: the organisation's local calendar, for rules about days ("today" is its date, not UTC's).
+    time_zone: str = DEFAULT_TIME_ZONE
 
     def is_verified(self, kind: OrganizationKind) -> bool:
         return self.kind == kind and self.status == VerificationStatus.VERIFIED
@@ -51,8 +55,14 @@ def _table(metadata: sa.MetaData, schema: str) -> sa.Table:
         sa.Column("size", sa.Text, nullable=True),
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        _time_zone_column(),
         schema=schema,
     )
+
+
+def _time_zone_column() -> sa.Column[str]:
+    # Events from before time zones carry none: such an organisation keeps UTC days until it says otherwise.
+    return sa.Column("time_zone", sa.Text, nullable=False, server_default=DEFAULT_TIME_ZONE)
 
 
 class OrganizationDirectory:
@@ -64,7 +74,9 @@ class OrganizationDirectory:
 
     @staticmethod
     def _of(row: Any) -> KnownOrganization:
-        return KnownOrganization(row.id, row.name, row.kind, row.size, VerificationStatus(row.status))
+        return KnownOrganization(
+            row.id, row.name, row.kind, row.size, VerificationStatus(row.status), row.time_zone or DEFAULT_TIME_ZONE
+        )
 
     async def upsert(self, org_id: uuid.UUID, *, at: datetime, **values: Any) -> None:
         stmt = pg_insert(self.table).values(id=org_id, updated_at=at, **values)
@@ -87,8 +99,10 @@ class OrganizationDirectory:
         return {r.id: self._of(r) for r in rows}
 
 
-def _at(event: ReceivedEvent) -> datetime:
-    return event.time or datetime.now(UTC)
+def _at(uow: SqlUnitOfWork, event: ReceivedEvent) -> datetime:
+    # When the fact happened at its source (replays give the same answer); the runtime's clock only for an
+    # event that does not say (CloudEvents makes ``time`` optional; Dovetail's relay always sets it).
+    return event.time or uow.clock.now()
 
 
 class OrganizationsProjection:
@@ -107,9 +121,11 @@ class OrganizationsProjection:
             event: ReceivedEvent,
             status: VerificationStatus,
         ) -> None:
-            await self.directory(uow.session).upsert(
-                e.organization_id, at=_at(event), name=e.name, kind=e.kind, size=e.size, status=status
-            )
+            values: dict[str, Any] = {"name": e.name, "kind": e.kind, "size": e.size, "status": status}
+            # Absent (an event older than time zones) leaves what is known; a new row gets the UTC default.
+            if e.time_zone is not None:
+                values["time_zone"] = e.time_zone
+            await self.directory(uow.session).upsert(e.organization_id, at=_at(uow, event), **values)
 
         @on(OrganizationRegistered)
         async def registered(uow: SqlUnitOfWork, e: OrganizationRegistered, event: ReceivedEvent) -> None:
@@ -125,7 +141,7 @@ class OrganizationsProjection:
             known = await directory.get(e.organization_id)
             await directory.upsert(
                 e.organization_id,
-                at=_at(event),
+                at=_at(uow, event),
                 name=known.name if known else "",
                 kind=e.kind,
                 status=VerificationStatus.REJECTED,
@@ -146,3 +162,12 @@ class OrganizationsProjection:
 def create_organizations_projection(op: Any, schema: str) -> None:
     """Creates the projection's table in a service's migration (from the same definition the code uses)."""
     _table(sa.MetaData(), schema).create(op.get_bind())
+
+
+def add_organization_time_zone(op: Any, schema: str) -> None:
+    """Adds ``time_zone`` to a projection created before organisations had one (every known one gets UTC)."""
+    op.add_column("organizations", _time_zone_column(), schema=schema)
+
+
+def drop_organization_time_zone(op: Any, schema: str) -> None:
+    op.drop_column("organizations", "time_zone", schema=schema)

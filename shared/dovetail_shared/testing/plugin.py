@@ -14,6 +14,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from dovetail_shared.auth import issue_token
+from dovetail_shared.clock import Clock
 from dovetail_shared.db import MessagingTables
 from dovetail_shared.http.app import create_service_app
 from dovetail_shared.messaging.relay import OutboxRelay
@@ -117,9 +118,14 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def service_client(spec: ServiceSpec, settings: ServiceSettings) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the real app (real lifespan, real database) without opening a port."""
-    app = create_service_app(spec, settings)
+async def service_client(
+    spec: ServiceSpec, settings: ServiceSettings, clock: Clock | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the real app (real lifespan, real database) without opening a port.
+
+    ``clock`` (e.g. a ``FixedClock``) is the app's clock: what ``Now``/``Today`` and so every use case see.
+    """
+    app = create_service_app(spec, settings, clock)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -100,7 +101,9 @@ class Probe:
         return SqlUnitOfWork(self.sessions, messaging, self.settings.topic_prefix)
 
     async def emit(self, seq: int, *, key: uuid.UUID | None = None, **fields: Any) -> uuid.UUID:
-        event = DomainEvent(payload=ProbeHappened(seq=seq, **fields), subject=key or uuid.uuid4())
+        event = DomainEvent(
+            payload=ProbeHappened(seq=seq, **fields), subject=key or uuid.uuid4(), time=datetime.now(UTC)
+        )
         async with self.uow() as uow:
             uow.emit(event)
             await uow.commit()

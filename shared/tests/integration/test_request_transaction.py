@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ router = APIRouter()
 
 async def _write(uow: UoW, seq: int) -> DomainEvent:
     await uow.session.execute(sa.insert(effects).values(event_id=uuid.uuid4(), seq=seq))
-    event = DomainEvent(payload=ProbeHappened(seq=seq), subject=uuid.uuid4())
+    event = DomainEvent(payload=ProbeHappened(seq=seq), subject=uuid.uuid4(), time=datetime.now(UTC))
     uow.emit(event)
     return event
 

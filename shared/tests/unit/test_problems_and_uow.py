@@ -1,6 +1,7 @@
 """problem+json mapping, pagination caps and the fake unit of work."""
 
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -84,6 +85,7 @@ async def test_fake_unit_of_work_publishes_only_what_was_committed() -> None:
     event = DomainEvent(
         payload=CurriculumVersionRetired(curriculum_id=uuid.uuid4(), version_id=uuid.uuid4(), version_number=1),
         subject=uuid.uuid4(),
+        time=datetime.now(UTC),
     )
     async with FakeUnitOfWork() as uow:
         uow.emit(event)  # never committed: rolled back on exit

@@ -1,6 +1,7 @@
 """W3C trace context: events carry the active span's traceparent; a consumer's span continues the trace."""
 
 import uuid
+from datetime import UTC, datetime
 
 from dovetail_shared.events.base import DomainEvent
 from dovetail_shared.events.curricula import CurriculumVersionRetired
@@ -16,7 +17,7 @@ tracer = trace.get_tracer("test")
 
 def _event() -> DomainEvent:
     payload = CurriculumVersionRetired(curriculum_id=uuid.uuid4(), version_id=uuid.uuid4(), version_number=1)
-    return DomainEvent(payload=payload, subject=uuid.uuid4())
+    return DomainEvent(payload=payload, subject=uuid.uuid4(), time=datetime.now(UTC))
 
 
 def _parts(traceparent: str) -> tuple[str, str]:

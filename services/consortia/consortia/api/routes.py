@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from dovetail_shared.dates import IsoDate
@@ -11,6 +10,7 @@ from dovetail_shared.http.deps import (
     CurrentPrincipal,
     ExpectedVersion,
     MaybePrincipal,
+    Now,
     Page,
     Paging,
     Transaction,
@@ -56,10 +56,6 @@ DateFrom = Annotated[IsoDate | None, Query(alias="from", description="First day,
 DateTo = Annotated[IsoDate | None, Query(alias="to", description="Last day, inclusive")]
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 def _org_out(response: Response, org: Organization) -> OrganizationPublic:
     response.headers["ETag"] = f'"{org.version}"'
     return OrganizationPublic.of(org)
@@ -74,9 +70,11 @@ def _out(response: Response, c: Consortium, p: Principal | None) -> ConsortiumPu
 
 
 @organizations.post("/organizations", status_code=status.HTTP_201_CREATED, response_model=OrganizationPublic)
-async def register_organization(body: OrganizationCreate, uow: UoW, p: CurrentPrincipal, response: Response) -> Any:
+async def register_organization(
+    body: OrganizationCreate, uow: UoW, p: CurrentPrincipal, now: Now, response: Response
+) -> Any:
     """Apply to join the platform; the organisation is pending until a platform operator vets it."""
-    org = await service.register_organization(uow, p, **body.model_dump())
+    org = await service.register_organization(uow, p, **body.model_dump(), now=now)
     response.headers["Location"] = f"/organizations/{org.id}"
     return _org_out(response, org)
 
@@ -107,10 +105,10 @@ async def get_organization(organization_id: uuid.UUID, uow: UoW, p: MaybePrincip
 
 @organizations.post("/organizations/{organization_id}/verify", response_model=OrganizationPublic)
 async def verify_organization(
-    organization_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+    organization_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, now: Now, expected: ExpectedVersion, response: Response
 ) -> Any:
     """A platform operator verifies a pending organisation (final)."""
-    org = await service.decide_organization(uow, p, organization_id, "verify", expected)
+    org = await service.decide_organization(uow, p, organization_id, "verify", expected, now=now)
     return _org_out(response, org)
 
 
@@ -120,20 +118,21 @@ async def reject_organization(
     body: RejectIn,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """A platform operator rejects a pending organisation, saying why."""
-    org = await service.decide_organization(uow, p, organization_id, "reject", expected, reason=body.reason)
+    org = await service.decide_organization(uow, p, organization_id, "reject", expected, reason=body.reason, now=now)
     return _org_out(response, org)
 
 
 @organizations.post("/organizations/{organization_id}/resubmit", response_model=OrganizationPublic)
 async def resubmit_organization(
-    organization_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+    organization_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, now: Now, expected: ExpectedVersion, response: Response
 ) -> Any:
     """Put a rejected organisation back in the vetting queue (its admins or its registrant)."""
-    org = await service.decide_organization(uow, p, organization_id, "resubmit", expected)
+    org = await service.decide_organization(uow, p, organization_id, "resubmit", expected, now=now)
     return _org_out(response, org)
 
 
@@ -141,9 +140,9 @@ async def resubmit_organization(
 
 
 @consortia.post("/consortia", status_code=status.HTTP_201_CREATED, response_model=ConsortiumPublic)
-async def form_consortium(body: ConsortiumCreate, uow: UoW, p: CurrentPrincipal, response: Response) -> Any:
+async def form_consortium(body: ConsortiumCreate, uow: UoW, p: CurrentPrincipal, now: Now, response: Response) -> Any:
     """An admin of a verified organisation forms a consortium that it leads."""
-    c = await service.form_consortium(uow, p, today=_today(), **body.model_dump())
+    c = await service.form_consortium(uow, p, now=now, **body.model_dump())
     response.headers["Location"] = f"/consortia/{c.id}"
     return _out(response, c, p)
 
@@ -185,6 +184,7 @@ async def request_to_join(
     body: JoinRequestCreate,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
@@ -195,7 +195,7 @@ async def request_to_join(
         consortium_id,
         organization_id=body.organization_id,
         requested_role=body.requested_role,
-        today=_today(),
+        now=now,
         expected_version=expected,
     )
     response.headers["Location"] = f"/consortia/{c.id}/join-requests/{request.id}"
@@ -222,13 +222,14 @@ async def approve_join_request(
     request_id: uuid.UUID,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """The lead admits the organisation; the consortium becomes active once a college and an enterprise
     are members."""
     c = await service.decide_join_request(
-        uow, p, consortium_id, request_id, approve=True, today=_today(), expected_version=expected
+        uow, p, consortium_id, request_id, approve=True, now=now, expected_version=expected
     )
     return _out(response, c, p)
 
@@ -240,6 +241,7 @@ async def reject_join_request(
     body: RejectIn,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
@@ -250,7 +252,7 @@ async def reject_join_request(
         request_id,
         approve=False,
         reason=body.reason,
-        today=_today(),
+        now=now,
         expected_version=expected,
     )
     return _out(response, c, p)
@@ -262,11 +264,12 @@ async def remove_member(
     organization_id: uuid.UUID,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """A member leaves (its own admins) or is removed by the lead; the lead hands over before leaving."""
-    c = await service.remove_member(uow, p, consortium_id, organization_id, today=_today(), expected_version=expected)
+    c = await service.remove_member(uow, p, consortium_id, organization_id, now=now, expected_version=expected)
     return _out(response, c, p)
 
 
@@ -277,11 +280,12 @@ async def change_role(
     body: RoleIn,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """The lead moves a member among core, member and observer."""
-    c = await service.change_role(uow, p, consortium_id, organization_id, body.role, expected)
+    c = await service.change_role(uow, p, consortium_id, organization_id, body.role, expected, now=now)
     return _out(response, c, p)
 
 
@@ -291,20 +295,21 @@ async def transfer_lead(
     body: LeadIn,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """The lead hands the lead to another active member and stays on as a core member."""
-    c = await service.transfer_lead(uow, p, consortium_id, body.organization_id, expected)
+    c = await service.transfer_lead(uow, p, consortium_id, body.organization_id, expected, now=now)
     return _out(response, c, p)
 
 
 @consortia.post("/consortia/{consortium_id}/dissolve", response_model=ConsortiumPublic)
 async def dissolve(
-    consortium_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+    consortium_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, now: Now, expected: ExpectedVersion, response: Response
 ) -> Any:
     """Final: closes every membership and refuses pending requests."""
-    c = await service.dissolve(uow, p, consortium_id, today=_today(), expected_version=expected)
+    c = await service.dissolve(uow, p, consortium_id, now=now, expected_version=expected)
     return _out(response, c, p)
 
 
@@ -314,11 +319,12 @@ async def set_benefit_rule(
     body: BenefitRuleIn,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """The lead sets how benefits are shared: fixed shares (summing to 100) or weighted by contributions."""
-    c = await service.set_benefit_rule(uow, p, consortium_id, body.to_domain(), expected)
+    c = await service.set_benefit_rule(uow, p, consortium_id, body.to_domain(), expected, now=now)
     return _out(response, c, p)
 
 
@@ -335,13 +341,14 @@ async def record_contribution(
     body: ContributionCreate,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """A member records what it brought (the lead may record for any member). If-Match, when given, is
     the consortium's version."""
     contribution = await service.record_contribution(
-        uow, p, consortium_id, today=_today(), expected_version=expected, **body.model_dump()
+        uow, p, consortium_id, now=now, expected_version=expected, **body.model_dump()
     )
     response.headers["Location"] = f"/consortia/{consortium_id}/contributions/{contribution.id}"
     return ContributionPublic.of(contribution)
@@ -399,13 +406,14 @@ async def distribute(
     body: DistributionCreate,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """The lead distributes an amount under the benefit rule; allocations sum exactly to it. If-Match,
     when given, is the consortium's version (so the rule you saw is the rule applied)."""
     distribution = await service.distribute(
-        uow, p, consortium_id, amount=body.amount, currency=body.currency, today=_today(), expected_version=expected
+        uow, p, consortium_id, amount=body.amount, currency=body.currency, now=now, expected_version=expected
     )
     response.headers["Location"] = f"/consortia/{consortium_id}/distributions/{distribution.id}"
     return DistributionPublic.of(distribution)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -110,6 +110,11 @@ class Consortium(Aggregate):
     Every method that changes something calls ``touch`` so the repository bumps ``version``; that is also
     why ``record_contribution`` and ``distribute`` touch the consortium: they read its membership, and the
     version bump makes them conflict with a concurrent membership change instead of using a stale one.
+
+    Time comes in as parameters (ADR 0015): ``now`` is the instant of the change (``updated_at``, event
+    times); ``today`` is a local calendar date chosen by the service: the lead's for the consortium's own
+    dates (joined, left, decided, activated, dissolved, distributed), the contributing member's for a
+    ledger line.
     """
 
     name: str
@@ -136,10 +141,12 @@ class Consortium(Aggregate):
         lead_org_kind: OrganizationKind,
         today: date,
         *,
+        now: datetime,
         lead_org_verified: bool,
         name_zh: str | None = None,
         consortium_id: uuid.UUID | None = None,
     ) -> tuple[Consortium, list[DomainEvent]]:
+        """``today`` is the lead's local date (the lead's joining day); ``now`` the instant of the request."""
         errors = ViolationCollector()
         if not name.strip():
             errors.add("name", "required", "must not be empty")
@@ -156,6 +163,8 @@ class Consortium(Aggregate):
             kind=parse_enum(ConsortiumKind, kind, "kind"),
             charter=charter.strip(),
             lead_organization_id=lead_org_id,
+            created_at=now,
+            updated_at=now,
         )
         lead = Membership(
             organization_id=lead_org_id,
@@ -170,7 +179,7 @@ class Consortium(Aggregate):
             kind=consortium.kind.value,
             lead_organization_id=lead_org_id,
         )
-        return consortium, [consortium._event(formed), consortium._joined(lead)]
+        return consortium, [consortium._event(formed, now), consortium._joined(lead, now)]
 
     # ------------------------------------------------------------------------------------------- queries
 
@@ -204,6 +213,7 @@ class Consortium(Aggregate):
         role: MembershipRole,
         today: date,
         *,
+        now: datetime,
         organization_verified: bool,
         request_id: uuid.UUID | None = None,
     ) -> tuple[JoinRequest, list[DomainEvent]]:
@@ -231,7 +241,7 @@ class Consortium(Aggregate):
             requested_on=today,
         )
         self.join_requests.append(request)
-        self.touch()
+        self.touch(now)
         submitted = JoinRequested(
             consortium_id=self.id,
             request_id=request.id,
@@ -239,9 +249,9 @@ class Consortium(Aggregate):
             requested_role=role.value,
             requested_on=today,
         )
-        return request, [self._event(submitted)]
+        return request, [self._event(submitted, now)]
 
-    def approve_request(self, request_id: uuid.UUID, today: date) -> list[DomainEvent]:
+    def approve_request(self, request_id: uuid.UUID, today: date, *, now: datetime) -> list[DomainEvent]:
         """Admits the organisation in its requested role; may activate a forming consortium."""
         self._require_not_dissolved("approve a join request of")
         request = self._pending_request(request_id, "approve")
@@ -259,15 +269,15 @@ class Consortium(Aggregate):
             joined_on=today,
         )
         self.memberships.append(membership)
-        self.touch()
-        events = [self._joined(membership)]
+        self.touch(now)
+        events = [self._joined(membership, now)]
         if self.status == ConsortiumStatus.FORMING and self._has_college_and_enterprise():
             self.status = ConsortiumStatus.ACTIVE
             self.activated_on = today
-            events.append(self._event(ConsortiumActivated(consortium_id=self.id)))
+            events.append(self._event(ConsortiumActivated(consortium_id=self.id), now))
         return events
 
-    def reject_request(self, request_id: uuid.UUID, reason: str, today: date) -> list[DomainEvent]:
+    def reject_request(self, request_id: uuid.UUID, reason: str, today: date, *, now: datetime) -> list[DomainEvent]:
         """Refuses a pending request with a reason the applicant will see."""
         self._require_not_dissolved("reject a join request of")
         request = self._pending_request(request_id, "reject")
@@ -277,12 +287,12 @@ class Consortium(Aggregate):
         request.status = JoinRequestStatus.REJECTED
         request.reason = stripped
         request.decided_on = today
-        self.touch()
-        return [self._request_rejected(request)]
+        self.touch(now)
+        return [self._request_rejected(request, now)]
 
     # --------------------------------------------------------------------------------------- membership
 
-    def leave(self, org_id: uuid.UUID, today: date) -> list[DomainEvent]:
+    def leave(self, org_id: uuid.UUID, today: date, *, now: datetime) -> list[DomainEvent]:
         self._require_not_dissolved("leave")
         membership = self._require_membership(org_id)
         if membership.role == MembershipRole.LEAD:
@@ -290,10 +300,10 @@ class Consortium(Aggregate):
                 "organization_id", "lead_cannot_leave", "hand the lead to another member before leaving"
             )
         membership.left_on = today
-        self.touch()
-        return [self._left(membership)]
+        self.touch(now)
+        return [self._left(membership, now)]
 
-    def change_role(self, org_id: uuid.UUID, role: MembershipRole) -> list[DomainEvent]:
+    def change_role(self, org_id: uuid.UUID, role: MembershipRole, *, now: datetime) -> list[DomainEvent]:
         """Changes a non-lead member's role among core, member and observer."""
         self._require_not_dissolved("change a role in")
         role = parse_enum(MembershipRole, role, "role")
@@ -308,10 +318,10 @@ class Consortium(Aggregate):
             return []
         previous = membership.role
         membership.role = role
-        self.touch()
-        return [self._role_changed(membership, previous)]
+        self.touch(now)
+        return [self._role_changed(membership, previous, now)]
 
-    def transfer_lead(self, new_lead_org_id: uuid.UUID) -> list[DomainEvent]:
+    def transfer_lead(self, new_lead_org_id: uuid.UUID, *, now: datetime) -> list[DomainEvent]:
         """Makes another active member the lead; the previous lead stays on as a core member.
 
         Emits a ``MemberRoleChanged`` per member whose role moved, then ``LeadTransferred``, so a
@@ -327,20 +337,20 @@ class Consortium(Aggregate):
         old_lead = self.membership_of(self.lead_organization_id)
         if old_lead is not None:
             old_lead.role = MembershipRole.CORE
-            events.append(self._role_changed(old_lead, MembershipRole.LEAD))
+            events.append(self._role_changed(old_lead, MembershipRole.LEAD, now))
         previous_role = new_lead.role
         new_lead.role = MembershipRole.LEAD
-        events.append(self._role_changed(new_lead, previous_role))
+        events.append(self._role_changed(new_lead, previous_role, now))
         previous_lead = self.lead_organization_id
         self.lead_organization_id = new_lead_org_id
-        self.touch()
+        self.touch(now)
         transferred = LeadTransferred(
             consortium_id=self.id, previous_lead_organization_id=previous_lead, lead_organization_id=new_lead_org_id
         )
-        events.append(self._event(transferred))
+        events.append(self._event(transferred, now))
         return events
 
-    def dissolve(self, today: date) -> list[DomainEvent]:
+    def dissolve(self, today: date, *, now: datetime) -> list[DomainEvent]:
         """Ends the consortium: closes every membership and refuses pending requests.
 
         Emits one ``JoinRequestRejected`` per pending request and one ``MemberLeft`` per closed
@@ -354,15 +364,15 @@ class Consortium(Aggregate):
                 request.status = JoinRequestStatus.REJECTED
                 request.reason = DISSOLUTION_REASON
                 request.decided_on = today
-                events.append(self._request_rejected(request))
+                events.append(self._request_rejected(request, now))
         for membership in self.active_memberships:
             membership.left_on = today
             membership.ended_by_dissolution = True
-            events.append(self._left(membership))
+            events.append(self._left(membership, now))
         self.status = ConsortiumStatus.DISSOLVED
         self.dissolved_on = today
-        self.touch()
-        events.append(self._event(ConsortiumDissolved(consortium_id=self.id)))
+        self.touch(now)
+        events.append(self._event(ConsortiumDissolved(consortium_id=self.id), now))
         return events
 
     # ------------------------------------------------------------------------------------- contributions
@@ -377,10 +387,12 @@ class Consortium(Aggregate):
         contributed_on: date,
         today: date,
         *,
+        now: datetime,
         currency: str = money.DEFAULT_CURRENCY,
         contribution_id: uuid.UUID | None = None,
         recorded_by_organization_id: uuid.UUID | None = None,
     ) -> tuple[Contribution, list[DomainEvent]]:
+        """``today`` is the contributing member's local date: a line may not be dated after it."""
         self._require_not_dissolved("record a contribution to")
         if not self.is_active_member(organization_id):
             raise ValidationFailed("organization_id", "not_active_member", "only active members record contributions")
@@ -393,6 +405,7 @@ class Consortium(Aggregate):
             valuation=valuation,
             contributed_on=contributed_on,
             today=today,
+            now=now,
             currency=currency,
             contribution_id=contribution_id,
             recorded_by_organization_id=recorded_by_organization_id,
@@ -409,11 +422,11 @@ class Consortium(Aggregate):
             currency=contribution.currency,
             contributed_on=contribution.contributed_on,
         )
-        return contribution, [self._event(recorded)]
+        return contribution, [self._event(recorded, now)]
 
     # ---------------------------------------------------------------------------------- benefit sharing
 
-    def set_benefit_rule(self, rule: BenefitRule) -> list[DomainEvent]:
+    def set_benefit_rule(self, rule: BenefitRule, *, now: datetime) -> list[DomainEvent]:
         """Replaces the rule after checking it; every share holder must be an active member."""
         self._require_not_dissolved("set the benefit rule of")
         rule.check()
@@ -423,7 +436,7 @@ class Consortium(Aggregate):
                 errors.add(f"shares[{i}].organization_id", "not_active_member", "must be an active member")
         errors.raise_if_any()
         self.benefit_rule = rule
-        self.touch()
+        self.touch(now)
         rule_set = BenefitRuleSet(
             consortium_id=self.id,
             kind=rule.kind.value,
@@ -432,7 +445,7 @@ class Consortium(Aggregate):
             period_to=rule.period_to,
             kinds=[k.value for k in rule.kinds] if rule.kinds is not None else None,
         )
-        return [self._event(rule_set)]
+        return [self._event(rule_set, now)]
 
     def distribute(
         self,
@@ -441,6 +454,8 @@ class Consortium(Aggregate):
         contributions: Iterable[Contribution],
         distribution_id: uuid.UUID,
         today: date,
+        *,
+        now: datetime,
     ) -> tuple[Distribution, list[DomainEvent]]:
         """Splits ``amount`` among active members under the benefit rule (largest remainder, exact).
 
@@ -470,8 +485,10 @@ class Consortium(Aggregate):
             rule_kind=rule.kind,
             allocations=[Allocation(organization_id=org, amount=value) for org, value in shares.items()],
             distributed_on=today,
+            created_at=now,
+            updated_at=now,
         )
-        self.touch()
+        self.touch(now)
         distributed = BenefitDistributed(
             consortium_id=self.id,
             distribution_id=distribution.id,
@@ -482,7 +499,7 @@ class Consortium(Aggregate):
                 AllocationPayload(organization_id=a.organization_id, amount=a.amount) for a in distribution.allocations
             ],
         )
-        return distribution, [self._event(distributed)]
+        return distribution, [self._event(distributed, now)]
 
     def _fixed_weights(self, rule: BenefitRule) -> dict[uuid.UUID, Decimal]:
         # Shares were checked against membership when the rule was set; a holder may have left since,
@@ -550,30 +567,32 @@ class Consortium(Aggregate):
             raise InvalidTransition("join request", request.status.value, action)
         return request
 
-    def _event(self, payload: EventPayload) -> DomainEvent:
-        return DomainEvent(payload=payload, subject=self.id)
+    def _event(self, payload: EventPayload, now: datetime) -> DomainEvent:
+        return DomainEvent(payload=payload, subject=self.id, time=now)
 
-    def _joined(self, membership: Membership) -> DomainEvent:
+    def _joined(self, membership: Membership, now: datetime) -> DomainEvent:
         return self._event(
             MemberJoined(
                 consortium_id=self.id,
                 organization_id=membership.organization_id,
                 role=membership.role.value,
                 joined_on=membership.joined_on,
-            )
+            ),
+            now,
         )
 
-    def _role_changed(self, membership: Membership, previous: MembershipRole) -> DomainEvent:
+    def _role_changed(self, membership: Membership, previous: MembershipRole, now: datetime) -> DomainEvent:
         return self._event(
             MemberRoleChanged(
                 consortium_id=self.id,
                 organization_id=membership.organization_id,
                 previous_role=previous.value,
                 role=membership.role.value,
-            )
+            ),
+            now,
         )
 
-    def _request_rejected(self, request: JoinRequest) -> DomainEvent:
+    def _request_rejected(self, request: JoinRequest, now: datetime) -> DomainEvent:
         if request.reason is None or request.decided_on is None:
             raise ValueError("join request is not decided")
         return self._event(
@@ -583,10 +602,11 @@ class Consortium(Aggregate):
                 organization_id=request.organization_id,
                 reason=request.reason,
                 decided_on=request.decided_on,
-            )
+            ),
+            now,
         )
 
-    def _left(self, membership: Membership) -> DomainEvent:
+    def _left(self, membership: Membership, now: datetime) -> DomainEvent:
         if membership.left_on is None:
             raise ValueError("membership is still open")
         return self._event(
@@ -595,7 +615,8 @@ class Consortium(Aggregate):
                 organization_id=membership.organization_id,
                 role=membership.role.value,
                 left_on=membership.left_on,
-            )
+            ),
+            now,
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -59,6 +59,7 @@ class Contribution(Aggregate):
         valuation: Decimal,
         contributed_on: date,
         today: date,
+        now: datetime,
         currency: str = DEFAULT_CURRENCY,
         contribution_id: uuid.UUID | None = None,
         recorded_by_organization_id: uuid.UUID | None = None,
@@ -87,6 +88,8 @@ class Contribution(Aggregate):
             places = minor_unit_exponent(code)
             errors.add("valuation", "valuation_precision", f"at most {places} decimals for {code}")
         # A future date would let a member inflate its weight for a period that has not happened yet.
+        # ``today`` is the member's own local date, so a line dated "today" in Shanghai is not refused
+        # because it is still yesterday in UTC.
         if contributed_on > today:
             errors.add("contributed_on", "contributed_on_not_future", "must not be after today")
         errors.raise_if_any()
@@ -102,6 +105,8 @@ class Contribution(Aggregate):
             currency=code,
             contributed_on=contributed_on,
             recorded_by_organization_id=recorded_by_organization_id,
+            created_at=now,
+            updated_at=now,
         )
 
 

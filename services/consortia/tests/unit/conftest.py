@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from consortia.domain import Consortium, ConsortiumKind, MembershipRole, OrganizationKind
 
 TODAY = date(2025, 3, 1)
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
 
 Admit = Callable[..., uuid.UUID]
 
@@ -35,6 +36,7 @@ def forming(lead_id: uuid.UUID) -> Consortium:
         OrganizationKind.COLLEGE,
         TODAY,
         lead_org_verified=True,
+        now=NOW,
     )
     return consortium
 
@@ -50,8 +52,8 @@ def admit() -> Admit:
         on: date = TODAY,
     ) -> uuid.UUID:
         org_id = uuid.uuid4()
-        request, _ = consortium.request_to_join(org_id, kind, role, on, organization_verified=True)
-        consortium.approve_request(request.id, on)
+        request, _ = consortium.request_to_join(org_id, kind, role, on, organization_verified=True, now=NOW)
+        consortium.approve_request(request.id, on, now=NOW)
         return org_id
 
     return _admit

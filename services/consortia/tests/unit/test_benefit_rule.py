@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,6 +17,8 @@ from consortia.domain import (
 )
 from dovetail_shared.errors import ValidationFailed
 from dovetail_shared.events.consortia import BenefitRuleSet
+
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
 
 
 def rules_of(err: pytest.ExceptionInfo[ValidationFailed]) -> set[tuple[str, str]]:
@@ -99,7 +101,7 @@ def test_share_holders_must_be_active_members(active: Consortium, lead_id: uuid.
     outsider = uuid.uuid4()
     rule = BenefitRule.fixed({lead_id: Decimal(60), outsider: Decimal(40)})
     with pytest.raises(ValidationFailed) as err:
-        active.set_benefit_rule(rule)
+        active.set_benefit_rule(rule, now=NOW)
     assert rules_of(err) == {("shares[1].organization_id", "not_active_member")}
     assert active.benefit_rule is None
 
@@ -107,16 +109,16 @@ def test_share_holders_must_be_active_members(active: Consortium, lead_id: uuid.
 def test_set_benefit_rule_checks_a_hand_built_rule(active: Consortium, lead_id: uuid.UUID) -> None:
     rule = BenefitRule(kind=BenefitRuleKind.FIXED_SHARES, shares=[Share(organization_id=lead_id, percent=Decimal(90))])
     with pytest.raises(ValidationFailed) as err:
-        active.set_benefit_rule(rule)
+        active.set_benefit_rule(rule, now=NOW)
     assert rules_of(err) == {("shares", "shares_sum_to_100")}
 
 
 def test_set_benefit_rule_replaces_the_rule(active: Consortium, admit, lead_id: uuid.UUID) -> None:
     firm = admit(active, OrganizationKind.ENTERPRISE)
-    active.set_benefit_rule(BenefitRule.weighted(date(2025, 1, 1), date(2025, 12, 31)))
+    active.set_benefit_rule(BenefitRule.weighted(date(2025, 1, 1), date(2025, 12, 31)), now=NOW)
     fixed = BenefitRule.fixed({lead_id: Decimal(70), firm: Decimal(30)})
 
-    events = active.set_benefit_rule(fixed)
+    events = active.set_benefit_rule(fixed, now=NOW)
 
     assert [type(e.payload) for e in events] == [BenefitRuleSet]
     assert events[0].payload.kind == "fixed_shares"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,6 +18,8 @@ from consortia.domain import (
 from dovetail_shared.errors import ValidationFailed
 from dovetail_shared.events.consortia import ContributionRecorded
 
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
+
 
 def test_member_records_a_contribution(active: Consortium, lead_id: uuid.UUID, today: date) -> None:
     contribution, events = active.record_contribution(
@@ -28,6 +30,7 @@ def test_member_records_a_contribution(active: Consortium, lead_id: uuid.UUID, t
         Decimal("36000.00"),
         today - timedelta(days=3),
         today,
+        now=NOW,
     )
 
     assert contribution.consortium_id == active.id
@@ -44,21 +47,23 @@ def test_member_records_a_contribution(active: Consortium, lead_id: uuid.UUID, t
 def test_non_member_cannot_contribute(active: Consortium, today: date) -> None:
     with pytest.raises(ValidationFailed) as err:
         active.record_contribution(
-            uuid.uuid4(), ContributionKind.FUNDING, Decimal(1), "CNY", Decimal("1.00"), today, today
+            uuid.uuid4(), ContributionKind.FUNDING, Decimal(1), "CNY", Decimal("1.00"), today, today, now=NOW
         )
     assert err.value.violations[0].rule == "not_active_member"
 
 
 def test_former_member_cannot_contribute(active: Consortium, admit, today: date) -> None:
     org = admit(active, OrganizationKind.ENTERPRISE)
-    active.leave(org, today)
+    active.leave(org, today, now=NOW)
     with pytest.raises(ValidationFailed):
-        active.record_contribution(org, ContributionKind.FUNDING, Decimal(1), "CNY", Decimal("1.00"), today, today)
+        active.record_contribution(
+            org, ContributionKind.FUNDING, Decimal(1), "CNY", Decimal("1.00"), today, today, now=NOW
+        )
 
 
 def test_forming_consortium_accepts_contributions(forming: Consortium, lead_id: uuid.UUID, today: date) -> None:
     contribution, _ = forming.record_contribution(
-        lead_id, ContributionKind.MENTOR_HOURS, Decimal("10"), "hours", Decimal("0"), today, today
+        lead_id, ContributionKind.MENTOR_HOURS, Decimal("10"), "hours", Decimal("0"), today, today, now=NOW
     )
     assert contribution.valuation == 0
 
@@ -100,13 +105,22 @@ def test_contribution_field_rules(
             args["contributed_on"],
             today,
             currency=args["currency"],
+            now=NOW,
         )
     assert [(v.field, v.rule) for v in err.value.violations] == [(field, rule)]
 
 
 def test_valuation_precision_is_judged_by_value(active: Consortium, lead_id: uuid.UUID, today: date) -> None:
     contribution, _ = active.record_contribution(
-        lead_id, ContributionKind.DATA, Decimal("1"), "dataset", Decimal("10.500"), today, today, currency="usd"
+        lead_id,
+        ContributionKind.DATA,
+        Decimal("1"),
+        "dataset",
+        Decimal("10.500"),
+        today,
+        today,
+        currency="usd",
+        now=NOW,
     )
     assert contribution.valuation == Decimal("10.5")
     assert contribution.currency == "USD"
@@ -114,7 +128,7 @@ def test_valuation_precision_is_judged_by_value(active: Consortium, lead_id: uui
 
 def test_three_decimal_currency_accepts_fils(active: Consortium, lead_id: uuid.UUID, today: date) -> None:
     contribution, _ = active.record_contribution(
-        lead_id, ContributionKind.IP, Decimal("1"), "patent", Decimal("1.125"), today, today, currency="KWD"
+        lead_id, ContributionKind.IP, Decimal("1"), "patent", Decimal("1.125"), today, today, currency="KWD", now=NOW
     )
     assert contribution.valuation == Decimal("1.125")
 
@@ -122,7 +136,7 @@ def test_three_decimal_currency_accepts_fils(active: Consortium, lead_id: uuid.U
 def test_all_field_errors_are_reported_together(active: Consortium, lead_id: uuid.UUID, today: date) -> None:
     with pytest.raises(ValidationFailed) as err:
         active.record_contribution(
-            lead_id, ContributionKind.FUNDING, Decimal(0), "", Decimal("-1"), today, today, currency="X"
+            lead_id, ContributionKind.FUNDING, Decimal(0), "", Decimal("-1"), today, today, currency="X", now=NOW
         )
     assert {v.field for v in err.value.violations} == {"quantity", "unit", "valuation", "currency"}
 
@@ -137,6 +151,8 @@ def line(org: uuid.UUID, kind: ContributionKind, qty: str, unit: str, value: str
         valuation=Decimal(value),
         currency=currency,
         contributed_on=date(2025, 1, 1),
+        created_at=NOW,
+        updated_at=NOW,
     )
 
 

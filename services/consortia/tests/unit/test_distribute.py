@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,6 +18,8 @@ from consortia.domain import (
 from dovetail_shared.errors import InvalidTransition, ValidationFailed
 from dovetail_shared.events.consortia import BenefitDistributed
 
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
+
 JAN1, JUN30 = date(2025, 1, 1), date(2025, 6, 30)
 
 
@@ -30,7 +32,7 @@ def contribute(
     currency: str = "CNY",
 ) -> Contribution:
     contribution, _ = consortium.record_contribution(
-        org, kind, Decimal(1), "lot", Decimal(value), on, date(2025, 12, 31), currency=currency
+        org, kind, Decimal(1), "lot", Decimal(value), on, date(2025, 12, 31), currency=currency, now=NOW
     )
     return contribution
 
@@ -41,10 +43,10 @@ def firm_of(consortium: Consortium) -> uuid.UUID:
 
 def test_fixed_shares_distribution_emits_allocations(active: Consortium, lead_id: uuid.UUID, today: date) -> None:
     firm = firm_of(active)
-    active.set_benefit_rule(BenefitRule.fixed({lead_id: Decimal(60), firm: Decimal(40)}))
+    active.set_benefit_rule(BenefitRule.fixed({lead_id: Decimal(60), firm: Decimal(40)}), now=NOW)
     distribution_id = uuid.uuid4()
 
-    distribution, events = active.distribute(Decimal("1000.01"), "cny", [], distribution_id, today)
+    distribution, events = active.distribute(Decimal("1000.01"), "cny", [], distribution_id, today, now=NOW)
 
     assert distribution.id == distribution_id
     assert distribution.consortium_id == active.id
@@ -76,13 +78,13 @@ def test_weighted_distribution_counts_only_members_period_kind_and_consortium(
         contribute(active, lead_id, "9999.00", kind=ContributionKind.IP),  # kind not counted
         contribute(active, leaver, "9999.00"),  # no longer a member when distributing
     ]
-    active.leave(leaver, today)
+    active.leave(leaver, today, now=NOW)
     elsewhere = ledger[0].model_copy(update={"id": uuid.uuid4(), "consortium_id": uuid.uuid4()})
     active.set_benefit_rule(
-        BenefitRule.weighted(JAN1, JUN30, [ContributionKind.FUNDING, ContributionKind.EQUIPMENT_HOURS])
+        BenefitRule.weighted(JAN1, JUN30, [ContributionKind.FUNDING, ContributionKind.EQUIPMENT_HOURS]), now=NOW
     )
 
-    distribution, _ = active.distribute(Decimal("900.00"), "CNY", [*ledger, elsewhere], uuid.uuid4(), today)
+    distribution, _ = active.distribute(Decimal("900.00"), "CNY", [*ledger, elsewhere], uuid.uuid4(), today, now=NOW)
 
     # Weights: lead 3000, firm 1500 → 600 / 300.
     assert {a.organization_id: a.amount for a in distribution.allocations} == {
@@ -96,30 +98,30 @@ def test_weighted_distribution_without_valued_contributions_has_no_weight(
     active: Consortium, lead_id: uuid.UUID, today: date
 ) -> None:
     ledger = [contribute(active, lead_id, "0")]
-    active.set_benefit_rule(BenefitRule.weighted(JAN1, JUN30))
+    active.set_benefit_rule(BenefitRule.weighted(JAN1, JUN30), now=NOW)
     with pytest.raises(ValidationFailed) as err:
-        active.distribute(Decimal("100.00"), "CNY", ledger, uuid.uuid4(), today)
+        active.distribute(Decimal("100.00"), "CNY", ledger, uuid.uuid4(), today, now=NOW)
     assert [(v.field, v.rule) for v in err.value.violations] == [("benefit_rule", "no_weight")]
 
 
 def test_weighted_distribution_refuses_mixed_currencies(active: Consortium, lead_id: uuid.UUID, today: date) -> None:
     ledger = [contribute(active, lead_id, "100.00"), contribute(active, lead_id, "10.00", currency="USD")]
-    active.set_benefit_rule(BenefitRule.weighted(JAN1, JUN30))
+    active.set_benefit_rule(BenefitRule.weighted(JAN1, JUN30), now=NOW)
     with pytest.raises(ValidationFailed) as err:
-        active.distribute(Decimal("100.00"), "CNY", ledger, uuid.uuid4(), today)
+        active.distribute(Decimal("100.00"), "CNY", ledger, uuid.uuid4(), today, now=NOW)
     assert err.value.violations[0].rule == "currency_mismatch"
 
 
 def test_forming_consortium_cannot_distribute(forming: Consortium, lead_id: uuid.UUID, today: date) -> None:
-    forming.set_benefit_rule(BenefitRule.fixed({lead_id: Decimal(100)}))
+    forming.set_benefit_rule(BenefitRule.fixed({lead_id: Decimal(100)}), now=NOW)
     with pytest.raises(InvalidTransition) as err:
-        forming.distribute(Decimal("10.00"), "CNY", [], uuid.uuid4(), today)
+        forming.distribute(Decimal("10.00"), "CNY", [], uuid.uuid4(), today, now=NOW)
     assert err.value.current == "forming"
 
 
 def test_distribution_needs_a_rule(active: Consortium, today: date) -> None:
     with pytest.raises(ValidationFailed) as err:
-        active.distribute(Decimal("10.00"), "CNY", [], uuid.uuid4(), today)
+        active.distribute(Decimal("10.00"), "CNY", [], uuid.uuid4(), today, now=NOW)
     assert err.value.violations[0].rule == "benefit_rule_required"
 
 
@@ -128,10 +130,12 @@ def test_fixed_share_holder_who_left_blocks_distribution(
 ) -> None:
     firm = firm_of(active)
     observer = admit(active, OrganizationKind.ASSOCIATION)
-    active.set_benefit_rule(BenefitRule.fixed({lead_id: Decimal(50), firm: Decimal(40), observer: Decimal(10)}))
-    active.leave(observer, today)
+    active.set_benefit_rule(
+        BenefitRule.fixed({lead_id: Decimal(50), firm: Decimal(40), observer: Decimal(10)}), now=NOW
+    )
+    active.leave(observer, today, now=NOW)
     with pytest.raises(ValidationFailed) as err:
-        active.distribute(Decimal("10.00"), "CNY", [], uuid.uuid4(), today)
+        active.distribute(Decimal("10.00"), "CNY", [], uuid.uuid4(), today, now=NOW)
     assert [(v.field, v.rule) for v in err.value.violations] == [
         ("benefit_rule.shares[2].organization_id", "share_holder_not_member")
     ]
@@ -149,7 +153,7 @@ def test_fixed_share_holder_who_left_blocks_distribution(
 def test_amount_and_currency_are_checked(
     active: Consortium, lead_id: uuid.UUID, today: date, amount: Decimal, currency: str, rule: str
 ) -> None:
-    active.set_benefit_rule(BenefitRule.fixed({lead_id: Decimal(100)}))
+    active.set_benefit_rule(BenefitRule.fixed({lead_id: Decimal(100)}), now=NOW)
     with pytest.raises(ValidationFailed) as err:
-        active.distribute(amount, currency, [], uuid.uuid4(), today)
+        active.distribute(amount, currency, [], uuid.uuid4(), today, now=NOW)
     assert err.value.violations[0].rule == rule

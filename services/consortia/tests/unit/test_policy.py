@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from consortia.domain import (
     Consortium,
@@ -20,6 +20,8 @@ from consortia.domain import (
     is_admin_of,
 )
 from dovetail_shared.principal import Principal, Role
+
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
 
 
 def caller(*roles: Role, org: uuid.UUID | None = None, sub: str = "u") -> Principal:
@@ -59,9 +61,9 @@ def test_a_member_that_left_loses_the_ledger_but_members_at_dissolution_keep_it(
     active: Consortium, admit, lead_id: uuid.UUID, today: date
 ) -> None:
     early = admit(active, OrganizationKind.ASSOCIATION)
-    active.leave(early, today)
+    active.leave(early, today, now=NOW)
     assert not can_view_ledger(caller(Role.FIRM_ADMIN, org=early), active)
-    active.dissolve(today + timedelta(days=1))
+    active.dissolve(today + timedelta(days=1), now=NOW)
     assert can_view_ledger(caller(Role.COLLEGE_ADMIN, org=lead_id), active)
     assert can_view_ledger(caller(Role.FIRM_ADMIN, org=firm_of_history(active)), active)
     assert not can_view_ledger(caller(Role.FIRM_ADMIN, org=early), active)
@@ -71,8 +73,8 @@ def test_a_member_removed_on_the_day_of_dissolution_does_not_regain_the_ledger(
     active: Consortium, admit, lead_id: uuid.UUID, today: date
 ) -> None:
     removed = admit(active, OrganizationKind.ASSOCIATION)
-    active.leave(removed, today)
-    active.dissolve(today)
+    active.leave(removed, today, now=NOW)
+    active.dissolve(today, now=NOW)
     assert next(m for m in active.memberships if m.organization_id == removed).left_on == active.dissolved_on
     assert not can_view_ledger(caller(Role.FIRM_ADMIN, org=removed), active)
     assert can_view_ledger(caller(Role.COLLEGE_ADMIN, org=lead_id), active)
@@ -86,10 +88,10 @@ def firm_of_history(c: Consortium) -> uuid.UUID:
 def test_applicants_see_their_own_requests_only(active: Consortium, today: date) -> None:
     mine, other = uuid.uuid4(), uuid.uuid4()
     r1, _ = active.request_to_join(
-        mine, OrganizationKind.ENTERPRISE, MembershipRole.MEMBER, today, organization_verified=True
+        mine, OrganizationKind.ENTERPRISE, MembershipRole.MEMBER, today, organization_verified=True, now=NOW
     )
     r2, _ = active.request_to_join(
-        other, OrganizationKind.ENTERPRISE, MembershipRole.MEMBER, today, organization_verified=True
+        other, OrganizationKind.ENTERPRISE, MembershipRole.MEMBER, today, organization_verified=True, now=NOW
     )
     applicant = caller(Role.FIRM_ADMIN, org=mine)
     assert can_see_request(applicant, active, r1)
@@ -110,7 +112,7 @@ def test_contributions_and_removals_own_or_by_the_lead(active: Consortium, lead_
 
 def test_unvetted_organisations_are_seen_by_operators_themselves_and_their_registrant() -> None:
     org, _ = Organization.register(
-        name="Acme", kind=OrganizationKind.COLLEGE, region="r", registration_number="1", registered_by="alice"
+        name="Acme", kind=OrganizationKind.COLLEGE, region="r", registration_number="1", registered_by="alice", now=NOW
     )
     assert not can_view_organization(None, org)
     assert not can_view_organization(caller(Role.FIRM_ADMIN, sub="bob"), org)
@@ -119,5 +121,5 @@ def test_unvetted_organisations_are_seen_by_operators_themselves_and_their_regis
     assert can_view_organization(caller(Role.OPERATOR), org)
     assert can_resubmit(caller(Role.LEARNER, sub="alice"), org)
     assert not can_resubmit(caller(Role.TEACHER, org=org.id), org)
-    org.verify()
+    org.verify(now=NOW)
     assert can_view_organization(None, org)

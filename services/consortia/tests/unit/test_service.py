@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +58,7 @@ from dovetail_shared.principal import Principal, Role
 from dovetail_shared.repository import InMemoryRepository
 
 TODAY = date(2025, 3, 1)
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
 
 # ------------------------------------------------------------------------------------------------- fakes
 
@@ -188,11 +189,12 @@ async def registered(
         registration_number=uuid.uuid4().hex[:18].upper(),
         size=EnterpriseSize.SME if kind == OrganizationKind.ENTERPRISE else None,
         registered_by=registered_by,
+        now=NOW,
     )
     if status == VerificationStatus.VERIFIED:
-        org.verify()
+        org.verify(now=NOW)
     elif status == VerificationStatus.REJECTED:
-        org.reject("papers unreadable")
+        org.reject("papers unreadable", now=NOW)
     await repos["organizations"].add(org)
     return org
 
@@ -232,7 +234,7 @@ async def world(repos: dict[str, Any]) -> World:
         name="Suzhou Smart Manufacturing",
         kind=ConsortiumKind.CITY_CONSORTIUM,
         charter="Co-design curricula.",
-        today=TODAY,
+        now=NOW,
     )
     _, request = await service.request_to_join(
         setup,
@@ -240,11 +242,11 @@ async def world(repos: dict[str, Any]) -> World:
         c.id,
         organization_id=None,
         requested_role=MembershipRole.MEMBER,
-        today=TODAY,
+        now=NOW,
         expected_version=None,
     )
     c = await service.decide_join_request(
-        setup, lead_admin, c.id, request.id, approve=True, today=TODAY, expected_version=None
+        setup, lead_admin, c.id, request.id, approve=True, now=NOW, expected_version=None
     )
     await setup.commit()
     assert c.status == ConsortiumStatus.ACTIVE
@@ -276,6 +278,7 @@ async def test_anyone_signed_in_registers_an_organisation_pending_vetting(uow: F
         region="Suzhou",
         registration_number="91320500MA1XYZ",
         size=EnterpriseSize.SME,
+        now=NOW,
     )
     stored = await uow.organizations.require(org.id)
     assert stored.version == 1
@@ -301,6 +304,7 @@ async def test_a_taken_registration_number_is_a_conflict_and_nothing_is_emitted(
             region="Suzhou",
             registration_number=existing.registration_number.lower(),
             size=EnterpriseSize.MICRO,
+            now=NOW,
         )
     assert violations(exc.value) == [("registration_number", "unique")]
     # Non-committal: the holder may be a pending applicant that strangers may not learn of.
@@ -323,11 +327,12 @@ async def test_a_rejected_organisation_releases_its_number_and_cannot_take_it_ba
         region="Suzhou",
         registration_number=squatter.registration_number.lower(),
         size=EnterpriseSize.LARGE,
+        now=NOW,
     )
     assert (await uow.organizations.require(genuine.id)).verification_status == VerificationStatus.PENDING
 
     with pytest.raises(Conflict) as exc:
-        await service.decide_organization(uow, who(None, sub="squatter"), squatter.id, "resubmit", 1)
+        await service.decide_organization(uow, who(None, sub="squatter"), squatter.id, "resubmit", 1, now=NOW)
     assert violations(exc.value) == [("registration_number", "unique")]
     assert (await uow.organizations.require(squatter.id)).verification_status == VerificationStatus.REJECTED
 
@@ -352,7 +357,7 @@ async def test_an_operator_verifies_and_the_event_waits_for_the_commit(
     uow: FakeUnitOfWork, repos: dict[str, Any]
 ) -> None:
     org = await registered(repos, status=VerificationStatus.PENDING)
-    verified = await service.decide_organization(uow, OPERATOR, org.id, "verify", 1)
+    verified = await service.decide_organization(uow, OPERATOR, org.id, "verify", 1, now=NOW)
     assert verified.is_verified
     assert (await uow.organizations.require(org.id)).version == 2
     assert types(uow) == [OrganizationVerified]
@@ -362,10 +367,10 @@ async def test_an_operator_verifies_and_the_event_waits_for_the_commit(
 async def test_an_operator_rejects_with_a_reason(uow: FakeUnitOfWork, repos: dict[str, Any]) -> None:
     org = await registered(repos, status=VerificationStatus.PENDING)
     with pytest.raises(ValidationFailed) as exc:
-        await service.decide_organization(uow, OPERATOR, org.id, "reject", None, reason="  ")
+        await service.decide_organization(uow, OPERATOR, org.id, "reject", None, reason="  ", now=NOW)
     assert violations(exc.value) == [("reason", "reason_required")]
 
-    await service.decide_organization(uow, OPERATOR, org.id, "reject", 1, reason="licence expired")
+    await service.decide_organization(uow, OPERATOR, org.id, "reject", 1, reason="licence expired", now=NOW)
     assert types(uow) == [OrganizationRejected]
     assert (await uow.organizations.require(org.id)).rejection_reason == "licence expired"
 
@@ -375,10 +380,10 @@ async def test_only_operators_vet_organisations(uow: FakeUnitOfWork, repos: dict
     org = await registered(repos, status=VerificationStatus.PENDING, registered_by="registrant")
     for p in (who(org.id, Role.FIRM_ADMIN), who(None, sub="registrant"), who(uuid.uuid4(), Role.COLLEGE_ADMIN)):
         with pytest.raises(Forbidden):
-            await service.decide_organization(uow, p, org.id, action, None, reason="because")
+            await service.decide_organization(uow, p, org.id, action, None, reason="because", now=NOW)
     # Refused before the lookup: a non-operator learns nothing about which ids exist.
     with pytest.raises(Forbidden):
-        await service.decide_organization(uow, who(None), uuid.uuid4(), action, None)
+        await service.decide_organization(uow, who(None), uuid.uuid4(), action, None, now=NOW)
     assert (await uow.organizations.require(org.id)).verification_status == VerificationStatus.PENDING
     assert uow.events == []
 
@@ -386,11 +391,11 @@ async def test_only_operators_vet_organisations(uow: FakeUnitOfWork, repos: dict
 async def test_the_registrant_or_the_organisations_admin_resubmits(uow: FakeUnitOfWork, repos: dict[str, Any]) -> None:
     org = await registered(repos, status=VerificationStatus.REJECTED, registered_by="registrant")
     with pytest.raises(Forbidden):  # its teacher sees it, but may not speak for it
-        await service.decide_organization(uow, who(org.id, Role.TEACHER), org.id, "resubmit", None)
+        await service.decide_organization(uow, who(org.id, Role.TEACHER), org.id, "resubmit", None, now=NOW)
     with pytest.raises(NotFound):  # a stranger does not even see a rejected organisation
-        await service.decide_organization(uow, who(uuid.uuid4(), Role.FIRM_ADMIN), org.id, "resubmit", None)
+        await service.decide_organization(uow, who(uuid.uuid4(), Role.FIRM_ADMIN), org.id, "resubmit", None, now=NOW)
 
-    again = await service.decide_organization(uow, who(None, sub="registrant"), org.id, "resubmit", 1)
+    again = await service.decide_organization(uow, who(None, sub="registrant"), org.id, "resubmit", 1, now=NOW)
     assert again.verification_status == VerificationStatus.PENDING
     assert uow.events == []  # nothing another service needs to know until the operator decides again
 
@@ -398,7 +403,7 @@ async def test_the_registrant_or_the_organisations_admin_resubmits(uow: FakeUnit
 async def test_vetting_with_a_stale_version_conflicts(uow: FakeUnitOfWork, repos: dict[str, Any]) -> None:
     org = await registered(repos, status=VerificationStatus.PENDING)
     with pytest.raises(VersionConflict):
-        await service.decide_organization(uow, OPERATOR, org.id, "verify", 2)
+        await service.decide_organization(uow, OPERATOR, org.id, "verify", 2, now=NOW)
     assert (await uow.organizations.require(org.id)).verification_status == VerificationStatus.PENDING
     assert uow.events == []
 
@@ -411,7 +416,7 @@ def form_args(**overrides: Any) -> dict[str, Any]:
         "name": "Kunshan Precision Alliance",
         "kind": ConsortiumKind.INDUSTRY_COMMUNITY,
         "charter": "Share equipment and placements.",
-        "today": TODAY,
+        "now": NOW,
     }
     return {**args, **overrides}
 
@@ -467,7 +472,7 @@ async def test_an_enterprises_admin_asks_to_join(uow: FakeUnitOfWork, world: Wor
         world.consortium.id,
         organization_id=None,
         requested_role=MembershipRole.CORE,
-        today=TODAY,
+        now=NOW,
         expected_version=world.consortium.version,
     )
     assert request.organization_id == world.outsider.id
@@ -491,7 +496,7 @@ async def test_joining_is_asked_by_the_organisations_own_admin(uow: FakeUnitOfWo
                 world.consortium.id,
                 organization_id=org,
                 requested_role=MembershipRole.MEMBER,
-                today=TODAY,
+                now=NOW,
                 expected_version=None,
             )
     assert await version_of(uow, world.consortium.id) == world.consortium.version
@@ -510,7 +515,7 @@ async def test_only_known_verified_organisations_ask_to_join(
                 world.consortium.id,
                 organization_id=None,
                 requested_role=MembershipRole.MEMBER,
-                today=TODAY,
+                now=NOW,
                 expected_version=None,
             )
         assert violations(exc.value) == [("organization_id", rule)]
@@ -525,7 +530,7 @@ async def test_asking_to_join_an_unknown_consortium_is_not_found(uow: FakeUnitOf
             uuid.uuid4(),
             organization_id=None,
             requested_role=MembershipRole.MEMBER,
-            today=TODAY,
+            now=NOW,
             expected_version=None,
         )
 
@@ -538,7 +543,7 @@ async def test_asking_to_join_with_a_stale_version_conflicts(uow: FakeUnitOfWork
             world.consortium.id,
             organization_id=None,
             requested_role=MembershipRole.MEMBER,
-            today=TODAY,
+            now=NOW,
             expected_version=world.consortium.version - 1,
         )
     assert (await uow.consortia.require(world.consortium.id)).join_requests[1:] == []
@@ -554,7 +559,7 @@ async def pending_request(repos: dict[str, Any], world: World) -> tuple[uuid.UUI
         world.consortium.id,
         organization_id=None,
         requested_role=MembershipRole.MEMBER,
-        today=TODAY,
+        now=NOW,
         expected_version=None,
     )
     await setup.commit()
@@ -566,7 +571,7 @@ async def test_the_leads_admin_approves_a_join_request(
 ) -> None:
     request_id, version = await pending_request(repos, world)
     c = await service.decide_join_request(
-        uow, world.lead_admin, world.consortium.id, request_id, approve=True, today=TODAY, expected_version=version
+        uow, world.lead_admin, world.consortium.id, request_id, approve=True, now=NOW, expected_version=version
     )
     assert c.is_active_member(world.outsider.id)
     assert await version_of(uow, c.id) == version + 1
@@ -586,14 +591,12 @@ async def test_approving_the_first_enterprise_activates_the_consortium(
         c.id,
         organization_id=None,
         requested_role=MembershipRole.CORE,
-        today=TODAY,
+        now=NOW,
         expected_version=None,
     )
     await setup.commit()
 
-    c = await service.decide_join_request(
-        uow, lead_admin, c.id, request.id, approve=True, today=TODAY, expected_version=2
-    )
+    c = await service.decide_join_request(uow, lead_admin, c.id, request.id, approve=True, now=NOW, expected_version=2)
     assert c.status == ConsortiumStatus.ACTIVE
     assert types(uow) == [MemberJoined, ConsortiumActivated]
 
@@ -609,7 +612,7 @@ async def test_the_lead_rejects_a_request_with_a_reason(
         request_id,
         approve=False,
         reason="not in our sector",
-        today=TODAY,
+        now=NOW,
         expected_version=None,
     )
     assert c.join_request(request_id).status == JoinRequestStatus.REJECTED
@@ -623,7 +626,7 @@ async def test_only_the_leads_admins_decide_join_requests(
     for p in (world.firm_admin, world.outsider_admin, who(world.college.id, Role.TEACHER), OPERATOR):
         with pytest.raises(Forbidden):
             await service.decide_join_request(
-                uow, p, world.consortium.id, request_id, approve=True, today=TODAY, expected_version=None
+                uow, p, world.consortium.id, request_id, approve=True, now=NOW, expected_version=None
             )
     stored = await uow.consortia.require(world.consortium.id)
     assert stored.version == version
@@ -641,7 +644,7 @@ async def test_deciding_a_request_with_a_stale_version_conflicts(
             world.consortium.id,
             request_id,
             approve=True,
-            today=TODAY,
+            now=NOW,
             expected_version=version - 1,
         )
     assert not (await uow.consortia.require(world.consortium.id)).is_active_member(world.outsider.id)
@@ -657,7 +660,7 @@ async def test_a_member_leaves_by_its_own_admin(uow: FakeUnitOfWork, world: Worl
         world.firm_admin,
         world.consortium.id,
         world.firm.id,
-        today=TODAY,
+        now=NOW,
         expected_version=world.consortium.version,
     )
     assert not c.is_active_member(world.firm.id)
@@ -668,10 +671,10 @@ async def test_a_member_leaves_by_its_own_admin(uow: FakeUnitOfWork, world: Worl
 async def test_the_lead_removes_a_member_but_no_one_else_does(uow: FakeUnitOfWork, world: World) -> None:
     for p in (world.outsider_admin, who(world.firm.id, Role.RECRUITER), OPERATOR):
         with pytest.raises(Forbidden):
-            await service.remove_member(uow, p, world.consortium.id, world.firm.id, today=TODAY, expected_version=None)
+            await service.remove_member(uow, p, world.consortium.id, world.firm.id, now=NOW, expected_version=None)
     assert uow.events == []
     await service.remove_member(
-        uow, world.lead_admin, world.consortium.id, world.firm.id, today=TODAY, expected_version=None
+        uow, world.lead_admin, world.consortium.id, world.firm.id, now=NOW, expected_version=None
     )
     assert types(uow) == [MemberLeft]
 
@@ -679,23 +682,23 @@ async def test_the_lead_removes_a_member_but_no_one_else_does(uow: FakeUnitOfWor
 async def test_the_lead_cannot_leave_without_handing_over(uow: FakeUnitOfWork, world: World) -> None:
     with pytest.raises(ValidationFailed) as exc:
         await service.remove_member(
-            uow, world.lead_admin, world.consortium.id, world.college.id, today=TODAY, expected_version=None
+            uow, world.lead_admin, world.consortium.id, world.college.id, now=NOW, expected_version=None
         )
     assert violations(exc.value) == [("organization_id", "lead_cannot_leave")]
 
 
 async def test_the_lead_changes_a_role_transfers_the_lead_and_dissolves(uow: FakeUnitOfWork, world: World) -> None:
     cid, v = world.consortium.id, world.consortium.version
-    await service.change_role(uow, world.lead_admin, cid, world.firm.id, MembershipRole.CORE, v)
+    await service.change_role(uow, world.lead_admin, cid, world.firm.id, MembershipRole.CORE, v, now=NOW)
     assert types(uow) == [MemberRoleChanged]
 
-    c = await service.transfer_lead(uow, world.lead_admin, cid, world.firm.id, v + 1)
+    c = await service.transfer_lead(uow, world.lead_admin, cid, world.firm.id, v + 1, now=NOW)
     assert c.lead_organization_id == world.firm.id
     assert types(uow)[1:] == [MemberRoleChanged, MemberRoleChanged, LeadTransferred]
 
     with pytest.raises(Forbidden):  # the college is no longer the lead
-        await service.dissolve(uow, world.lead_admin, cid, today=TODAY, expected_version=None)
-    c = await service.dissolve(uow, world.firm_admin, cid, today=TODAY, expected_version=v + 2)
+        await service.dissolve(uow, world.lead_admin, cid, now=NOW, expected_version=None)
+    c = await service.dissolve(uow, world.firm_admin, cid, now=NOW, expected_version=v + 2)
     assert c.status == ConsortiumStatus.DISSOLVED
     assert types(uow)[4:] == [MemberLeft, MemberLeft, ConsortiumDissolved]
     assert await version_of(uow, cid) == v + 3
@@ -708,14 +711,14 @@ async def test_lead_only_use_cases_refuse_members_outsiders_and_operators(
 ) -> None:
     cid, firm = world.consortium.id, world.firm.id
     calls = {
-        "change_role": lambda p: service.change_role(uow, p, cid, firm, MembershipRole.OBSERVER, None),
-        "transfer_lead": lambda p: service.transfer_lead(uow, p, cid, firm, None),
-        "dissolve": lambda p: service.dissolve(uow, p, cid, today=TODAY, expected_version=None),
+        "change_role": lambda p: service.change_role(uow, p, cid, firm, MembershipRole.OBSERVER, None, now=NOW),
+        "transfer_lead": lambda p: service.transfer_lead(uow, p, cid, firm, None, now=NOW),
+        "dissolve": lambda p: service.dissolve(uow, p, cid, now=NOW, expected_version=None),
         "set_benefit_rule": lambda p: service.set_benefit_rule(
-            uow, p, cid, BenefitRule.fixed({world.college.id: Decimal(100)}), None
+            uow, p, cid, BenefitRule.fixed({world.college.id: Decimal(100)}), None, now=NOW
         ),
         "distribute": lambda p: service.distribute(
-            uow, p, cid, amount=Decimal(100), currency="CNY", today=TODAY, expected_version=None
+            uow, p, cid, amount=Decimal(100), currency="CNY", now=NOW, expected_version=None
         ),
     }
     for p in (world.firm_admin, world.outsider_admin, who(world.college.id, Role.TEACHER), OPERATOR):
@@ -728,14 +731,14 @@ async def test_lead_only_use_cases_refuse_members_outsiders_and_operators(
 async def test_lead_use_cases_refuse_a_stale_version(uow: FakeUnitOfWork, world: World) -> None:
     cid, stale = world.consortium.id, world.consortium.version - 1
     with pytest.raises(VersionConflict):
-        await service.change_role(uow, world.lead_admin, cid, world.firm.id, MembershipRole.CORE, stale)
+        await service.change_role(uow, world.lead_admin, cid, world.firm.id, MembershipRole.CORE, stale, now=NOW)
     with pytest.raises(VersionConflict):
-        await service.transfer_lead(uow, world.lead_admin, cid, world.firm.id, stale)
+        await service.transfer_lead(uow, world.lead_admin, cid, world.firm.id, stale, now=NOW)
     with pytest.raises(VersionConflict):
-        await service.dissolve(uow, world.lead_admin, cid, today=TODAY, expected_version=stale)
+        await service.dissolve(uow, world.lead_admin, cid, now=NOW, expected_version=stale)
     with pytest.raises(VersionConflict):
         rule = BenefitRule.fixed({world.college.id: Decimal(100)})
-        await service.set_benefit_rule(uow, world.lead_admin, cid, rule, stale)
+        await service.set_benefit_rule(uow, world.lead_admin, cid, rule, stale, now=NOW)
     stored = await uow.consortia.require(cid)
     assert (stored.version, stored.status, stored.benefit_rule) == (world.consortium.version, "active", None)
     assert uow.events == []
@@ -753,7 +756,7 @@ async def record(uow: FakeUnitOfWork, p: Principal, world: World, **overrides: A
         "valuation": Decimal("36000.00"),
         "currency": "CNY",
         "contributed_on": date(2025, 2, 1),
-        "today": TODAY,
+        "now": NOW,
         "expected_version": None,
     }
     return await service.record_contribution(uow, p, world.consortium.id, **{**args, **overrides})
@@ -804,11 +807,11 @@ async def test_recording_with_a_stale_version_stores_no_line(uow: FakeUnitOfWork
 async def test_fixed_shares_distribution(uow: FakeUnitOfWork, world: World) -> None:
     cid, v = world.consortium.id, world.consortium.version
     rule = BenefitRule.fixed({world.college.id: Decimal(60), world.firm.id: Decimal(40)})
-    await service.set_benefit_rule(uow, world.lead_admin, cid, rule, v)
+    await service.set_benefit_rule(uow, world.lead_admin, cid, rule, v, now=NOW)
     assert types(uow) == [BenefitRuleSet]
 
     d = await service.distribute(
-        uow, world.lead_admin, cid, amount=Decimal("1000.01"), currency="cny", today=TODAY, expected_version=v + 1
+        uow, world.lead_admin, cid, amount=Decimal("1000.01"), currency="cny", now=NOW, expected_version=v + 1
     )
     stored = await uow.distributions.require(d.id)
     assert stored.currency == "CNY"
@@ -828,7 +831,7 @@ async def test_weighted_distribution_weighs_the_ledger_of_the_rules_period(
     await record(setup, world.firm_admin, world, valuation=Decimal(100), contributed_on=date(2025, 1, 20))
     await record(setup, world.firm_admin, world, valuation=Decimal(9999), contributed_on=date(2024, 12, 31))
     rule = BenefitRule.weighted(date(2025, 1, 1), date(2025, 2, 28))
-    await service.set_benefit_rule(setup, world.lead_admin, world.consortium.id, rule, None)
+    await service.set_benefit_rule(setup, world.lead_admin, world.consortium.id, rule, None, now=NOW)
     await setup.commit()
 
     d = await service.distribute(
@@ -837,7 +840,7 @@ async def test_weighted_distribution_weighs_the_ledger_of_the_rules_period(
         world.consortium.id,
         amount=Decimal(1000),
         currency="CNY",
-        today=TODAY,
+        now=NOW,
         expected_version=None,
     )
     assert {a.organization_id: a.amount for a in d.allocations} == {
@@ -854,7 +857,7 @@ async def test_distributing_without_a_rule_is_refused(uow: FakeUnitOfWork, world
             world.consortium.id,
             amount=Decimal(1),
             currency="CNY",
-            today=TODAY,
+            now=NOW,
             expected_version=None,
         )
     assert violations(exc.value) == [("benefit_rule", "benefit_rule_required")]
@@ -863,10 +866,12 @@ async def test_distributing_without_a_rule_is_refused(uow: FakeUnitOfWork, world
 
 async def test_distributing_with_a_stale_version_stores_nothing(uow: FakeUnitOfWork, world: World) -> None:
     cid, v = world.consortium.id, world.consortium.version
-    await service.set_benefit_rule(uow, world.lead_admin, cid, BenefitRule.fixed({world.college.id: Decimal(100)}), v)
+    await service.set_benefit_rule(
+        uow, world.lead_admin, cid, BenefitRule.fixed({world.college.id: Decimal(100)}), v, now=NOW
+    )
     with pytest.raises(VersionConflict):
         await service.distribute(
-            uow, world.lead_admin, cid, amount=Decimal(10), currency="CNY", today=TODAY, expected_version=v
+            uow, world.lead_admin, cid, amount=Decimal(10), currency="CNY", now=NOW, expected_version=v
         )
     assert uow.distributions.items == {}
     assert types(uow) == [BenefitRuleSet]
@@ -876,14 +881,14 @@ async def ledger_of(repos: dict[str, Any], world: World) -> tuple[Contribution, 
     setup = FakeUnitOfWork(**repos)
     contribution = await record(setup, world.firm_admin, world)
     rule = BenefitRule.fixed({world.college.id: Decimal(50), world.firm.id: Decimal(50)})
-    await service.set_benefit_rule(setup, world.lead_admin, world.consortium.id, rule, None)
+    await service.set_benefit_rule(setup, world.lead_admin, world.consortium.id, rule, None, now=NOW)
     distribution = await service.distribute(
         setup,
         world.lead_admin,
         world.consortium.id,
         amount=Decimal(10),
         currency="CNY",
-        today=TODAY,
+        now=NOW,
         expected_version=None,
     )
     await setup.commit()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from dovetail_shared.http.deps import (
     CurrentPrincipal,
     ExpectedVersion,
     MaybePrincipal,
+    Now,
     Page,
     Paging,
     Transaction,
@@ -37,10 +37,6 @@ router = APIRouter(tags=["curricula"])
 UoW = Annotated[CurriculaUnitOfWork, Transaction]
 
 
-def _today() -> Any:
-    return datetime.now(UTC).date()
-
-
 def _out(response: Response, c: Any, p: Principal | None) -> CurriculumPublic:
     response.headers["ETag"] = f'"{c.version}"'
     return CurriculumPublic.of(service.view(p, c))
@@ -52,9 +48,9 @@ def _proposal_out(response: Response, proposal: Any) -> ProposalPublic:
 
 
 @router.post("/curricula", status_code=status.HTTP_201_CREATED, response_model=CurriculumPublic)
-async def create_curriculum(body: CurriculumCreate, uow: UoW, p: CurrentPrincipal, response: Response) -> Any:
+async def create_curriculum(body: CurriculumCreate, uow: UoW, p: CurrentPrincipal, now: Now, response: Response) -> Any:
     """A college admin creates a curriculum (with an empty draft version 1)."""
-    c = await service.create_curriculum(uow, p, **body.model_dump())
+    c = await service.create_curriculum(uow, p, **body.model_dump(), now=now)
     response.headers["Location"] = f"/curricula/{c.id}"
     return _out(response, c, p)
 
@@ -98,11 +94,12 @@ async def update_curriculum(
     body: CurriculumPatch,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """The owning college edits the curriculum's title, Chinese title, approval rule or consortium."""
-    c = await service.update_details(uow, p, curriculum_id, body.model_dump(exclude_unset=True), expected)
+    c = await service.update_details(uow, p, curriculum_id, body.model_dump(exclude_unset=True), expected, now=now)
     return _out(response, c, p)
 
 
@@ -112,11 +109,14 @@ async def replace_draft(
     body: DraftUpdate,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """Replace the modules of the current draft version."""
-    c = await service.replace_draft(uow, p, curriculum_id, body.domain_modules(), body.effective_date, expected)
+    c = await service.replace_draft(
+        uow, p, curriculum_id, body.domain_modules(), body.effective_date, expected, now=now
+    )
     return _out(response, c, p)
 
 
@@ -127,34 +127,35 @@ async def _lifecycle(
     p: Principal,
     expected: int | None,
     response: Response,
+    now: Now,
     number: int | None = None,
 ) -> CurriculumPublic:
-    c = await service.lifecycle(uow, p, curriculum_id, action, expected, today=_today(), number=number)
+    c = await service.lifecycle(uow, p, curriculum_id, action, expected, now=now, number=number)
     return _out(response, c, p)
 
 
 @router.post("/curricula/{curriculum_id}/draft", response_model=CurriculumPublic, status_code=201)
 async def start_draft(
-    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, now: Now, expected: ExpectedVersion, response: Response
 ) -> Any:
     """Start a new draft from the published version."""
-    return await _lifecycle("start_draft", curriculum_id, uow, p, expected, response)
+    return await _lifecycle("start_draft", curriculum_id, uow, p, expected, response, now)
 
 
 @router.delete("/curricula/{curriculum_id}/draft", response_model=CurriculumPublic)
 async def discard_draft(
-    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, now: Now, expected: ExpectedVersion, response: Response
 ) -> Any:
     """Discard the unpublished version (draft, in review or approved) so work restarts from the published one."""
-    return await _lifecycle("discard_draft", curriculum_id, uow, p, expected, response)
+    return await _lifecycle("discard_draft", curriculum_id, uow, p, expected, response, now)
 
 
 @router.post("/curricula/{curriculum_id}/draft/submit", response_model=CurriculumPublic)
 async def submit_for_review(
-    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, now: Now, expected: ExpectedVersion, response: Response
 ) -> Any:
     """Draft → in review (→ approved at once when no co-author approval is required)."""
-    return await _lifecycle("submit", curriculum_id, uow, p, expected, response)
+    return await _lifecycle("submit", curriculum_id, uow, p, expected, response, now)
 
 
 @router.post("/curricula/{curriculum_id}/draft/reviews", response_model=CurriculumPublic)
@@ -163,20 +164,21 @@ async def review_version(
     body: ReviewIn,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """A co-author firm approves the version in review or requests changes."""
-    c = await service.review_version(uow, p, curriculum_id, body.decision, body.comment, expected)
+    c = await service.review_version(uow, p, curriculum_id, body.decision, body.comment, expected, now=now)
     return _out(response, c, p)
 
 
 @router.post("/curricula/{curriculum_id}/publish", response_model=CurriculumPublic)
 async def publish(
-    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+    curriculum_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, now: Now, expected: ExpectedVersion, response: Response
 ) -> Any:
     """Approved → published; the previously published version is retired."""
-    return await _lifecycle("publish", curriculum_id, uow, p, expected, response)
+    return await _lifecycle("publish", curriculum_id, uow, p, expected, response, now)
 
 
 @router.post("/curricula/{curriculum_id}/versions/{number}/retire", response_model=CurriculumPublic)
@@ -185,10 +187,11 @@ async def retire(
     number: Annotated[int, Path(ge=1, le=100000)],
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
-    return await _lifecycle("retire", curriculum_id, uow, p, expected, response, number=number)
+    return await _lifecycle("retire", curriculum_id, uow, p, expected, response, now, number=number)
 
 
 @router.post("/curricula/{curriculum_id}/co-authors", response_model=CurriculumPublic)
@@ -197,12 +200,13 @@ async def add_co_author(
     body: CoAuthorIn,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     """Add a verified enterprise as co-author."""
     c = await service.change_co_authors(
-        uow, p, curriculum_id, body.organization_id, add=True, expected_version=expected
+        uow, p, curriculum_id, body.organization_id, add=True, expected_version=expected, now=now
     )
     return _out(response, c, p)
 
@@ -213,20 +217,23 @@ async def remove_co_author(
     organization_id: uuid.UUID,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
-    c = await service.change_co_authors(uow, p, curriculum_id, organization_id, add=False, expected_version=expected)
+    c = await service.change_co_authors(
+        uow, p, curriculum_id, organization_id, add=False, expected_version=expected, now=now
+    )
     return _out(response, c, p)
 
 
 @router.post("/curricula/{curriculum_id}/proposals", response_model=ProposalPublic, status_code=201)
 async def submit_proposal(
-    curriculum_id: uuid.UUID, body: ProposalCreate, uow: UoW, p: CurrentPrincipal, response: Response
+    curriculum_id: uuid.UUID, body: ProposalCreate, uow: UoW, p: CurrentPrincipal, now: Now, response: Response
 ) -> Any:
     """The college or a co-author firm proposes a change, optionally citing a talent demand."""
     proposal = await service.submit_proposal(
-        uow, p, curriculum_id, body.diff.to_domain(), body.rationale, body.demand_id
+        uow, p, curriculum_id, body.diff.to_domain(), body.rationale, body.demand_id, now=now
     )
     response.headers["Location"] = f"/proposals/{proposal.id}"
     return _proposal_out(response, proposal)
@@ -251,21 +258,22 @@ async def review_proposal(
     body: ReviewIn,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
     proposal = await service.decide_proposal(
-        uow, p, proposal_id, "review", expected, decision=body.decision, comment=body.comment
+        uow, p, proposal_id, "review", expected, decision=body.decision, comment=body.comment, now=now
     )
     return _proposal_out(response, proposal)
 
 
 @router.post("/proposals/{proposal_id}/accept", response_model=ProposalPublic)
 async def accept_proposal(
-    proposal_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+    proposal_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, now: Now, expected: ExpectedVersion, response: Response
 ) -> Any:
     """Accepting produces the curriculum's next draft version with the diff applied."""
-    proposal = await service.decide_proposal(uow, p, proposal_id, "accept", expected)
+    proposal = await service.decide_proposal(uow, p, proposal_id, "accept", expected, now=now)
     return _proposal_out(response, proposal)
 
 
@@ -275,16 +283,17 @@ async def reject_proposal(
     body: RejectIn,
     uow: UoW,
     p: CurrentPrincipal,
+    now: Now,
     expected: ExpectedVersion,
     response: Response,
 ) -> Any:
-    proposal = await service.decide_proposal(uow, p, proposal_id, "reject", expected, reason=body.reason)
+    proposal = await service.decide_proposal(uow, p, proposal_id, "reject", expected, reason=body.reason, now=now)
     return _proposal_out(response, proposal)
 
 
 @router.post("/proposals/{proposal_id}/withdraw", response_model=ProposalPublic)
 async def withdraw_proposal(
-    proposal_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, expected: ExpectedVersion, response: Response
+    proposal_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, now: Now, expected: ExpectedVersion, response: Response
 ) -> Any:
-    proposal = await service.decide_proposal(uow, p, proposal_id, "withdraw", expected)
+    proposal = await service.decide_proposal(uow, p, proposal_id, "withdraw", expected, now=now)
     return _proposal_out(response, proposal)

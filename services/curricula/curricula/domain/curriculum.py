@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 
-from dovetail_shared.domain import Aggregate, utcnow
+from dovetail_shared.domain import Aggregate
 from dovetail_shared.errors import (
     Conflict,
     InvalidTransition,
@@ -88,7 +88,7 @@ class CurriculumVersion(BaseModel):
     # Lineage: the version this one was copied from, and the change proposal that produced it, if any.
     base_version_number: int | None = None
     source_proposal_id: uuid.UUID | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
     published_at: datetime | None = None
     retired_at: datetime | None = None
 
@@ -140,6 +140,7 @@ class Curriculum(Aggregate):
         consortium_id: uuid.UUID | None = None,
         co_author_ids: Iterable[uuid.UUID] = (),
         approval_rule: ApprovalRule | str = ApprovalRule.ALL_CO_AUTHORS,
+        now: datetime,
     ) -> tuple[Curriculum, list[DomainEvent]]:
         """A new curriculum with an empty draft version 1. Every violation is reported at once."""
         level = parse_enum(CurriculumLevel, level, "level")
@@ -169,7 +170,9 @@ class Curriculum(Aggregate):
             consortium_id=consortium_id,
             co_author_ids=co_authors,
             approval_rule=approval_rule,
-            versions=[CurriculumVersion(number=1)],
+            versions=[CurriculumVersion(number=1, created_at=now)],
+            created_at=now,
+            updated_at=now,
         )
         event = CurriculumCreated(
             curriculum_id=curriculum.id,
@@ -180,7 +183,7 @@ class Curriculum(Aggregate):
             consortium_id=consortium_id,
             co_author_ids=list(co_authors),
         )
-        return curriculum, [curriculum._event(event)]
+        return curriculum, [curriculum._event(event, now)]
 
     # ---- queries --------------------------------------------------------------------------------------
 
@@ -235,7 +238,7 @@ class Curriculum(Aggregate):
 
     # ---- co-authors -----------------------------------------------------------------------------------
 
-    def add_co_author(self, org_id: uuid.UUID) -> list[DomainEvent]:
+    def add_co_author(self, org_id: uuid.UUID, *, now: datetime) -> list[DomainEvent]:
         """A version already in review then also waits for the new co-author under all_co_authors."""
         if org_id == self.college_id:
             raise ValidationFailed(
@@ -248,10 +251,10 @@ class Curriculum(Aggregate):
                 "co_author_ids", Rule.MAX_ITEMS, f"a curriculum has at most {CO_AUTHORS_MAX} co-authors"
             )
         self.co_author_ids.append(org_id)
-        self.touch()
-        return [self._event(self._updated_payload())]
+        self.touch(now)
+        return [self._event(self._updated_payload(), now)]
 
-    def remove_co_author(self, org_id: uuid.UUID) -> list[DomainEvent]:
+    def remove_co_author(self, org_id: uuid.UUID, *, now: datetime) -> list[DomainEvent]:
         """Removal is allowed mid-review: a departed firm must not block the others' version forever."""
         if org_id not in self.co_author_ids:
             raise ValidationFailed("organization_id", Rule.NOT_CO_AUTHOR, "not a co-author of this curriculum")
@@ -260,8 +263,8 @@ class Curriculum(Aggregate):
         v = self.open_version
         if v is not None and v.status == VersionStatus.IN_REVIEW and self.is_approved(v):
             v.status = VersionStatus.APPROVED
-        self.touch()
-        return [self._event(self._updated_payload())]
+        self.touch(now)
+        return [self._event(self._updated_payload(), now)]
 
     def update_details(
         self,
@@ -271,6 +274,7 @@ class Curriculum(Aggregate):
         approval_rule: ApprovalRule | str | None = None,
         consortium_id: uuid.UUID | None = None,
         clear: frozenset[str] = frozenset(),
+        now: datetime,
     ) -> list[DomainEvent]:
         """Change the curriculum's own facts; ``clear`` names optional fields to empty (``title_zh``,
         ``consortium_id``). A stricter approval rule applies to the version in review from now on."""
@@ -294,10 +298,10 @@ class Curriculum(Aggregate):
         version = self.open_version
         if version is not None and version.status == VersionStatus.IN_REVIEW and self.is_approved(version):
             version.status = VersionStatus.APPROVED  # a looser rule may already be met
-        self.touch()
-        return [self._event(self._updated_payload())]
+        self.touch(now)
+        return [self._event(self._updated_payload(), now)]
 
-    def discard_open_version(self) -> list[DomainEvent]:
+    def discard_open_version(self, *, now: datetime) -> list[DomainEvent]:
         """Drop the draft (or the version in review or approved) so work can restart from the published one.
 
         Version 1 of a never-published curriculum cannot be dropped: it is where the curriculum starts.
@@ -308,12 +312,14 @@ class Curriculum(Aggregate):
         if self.published_version is None and len(self.versions) == 1:
             raise ValidationFailed("versions", Rule.ONLY_VERSION, "the first version cannot be discarded; edit it")
         self.versions = [v for v in self.versions if v.id != version.id]
-        self.touch()
+        self.touch(now)
         return []
 
     # ---- version lifecycle ----------------------------------------------------------------------------
 
-    def replace_draft_modules(self, modules: Sequence[Module], effective_date: date | None = None) -> list[DomainEvent]:
+    def replace_draft_modules(
+        self, modules: Sequence[Module], effective_date: date | None = None, *, now: datetime
+    ) -> list[DomainEvent]:
         """Replace the current draft's content whole: edits are made on a copy, never in review."""
         draft = self._require_open(VersionStatus.DRAFT, "edit")
         out = ViolationCollector()
@@ -321,10 +327,10 @@ class Curriculum(Aggregate):
         out.raise_if_any()
         draft.modules = [m.model_copy(deep=True) for m in modules]
         draft.effective_date = effective_date
-        self.touch()
+        self.touch(now)
         return []
 
-    def submit_for_review(self) -> list[DomainEvent]:
+    def submit_for_review(self, *, now: datetime) -> list[DomainEvent]:
         """Draft → in_review, or straight to approved when the college decides alone."""
         draft = self._require_open(VersionStatus.DRAFT, "submit for review")
         out = ViolationCollector()
@@ -336,10 +342,12 @@ class Curriculum(Aggregate):
         draft.status = VersionStatus.IN_REVIEW
         if self.is_approved(draft):
             draft.status = VersionStatus.APPROVED
-        self.touch()
+        self.touch(now)
         return []
 
-    def review_version(self, org_id: uuid.UUID, decision: ReviewDecision | str, comment: str = "") -> list[DomainEvent]:
+    def review_version(
+        self, org_id: uuid.UUID, decision: ReviewDecision | str, comment: str = "", *, now: datetime
+    ) -> list[DomainEvent]:
         """A co-author approves or requests changes on the version in review.
 
         A request for changes sends the version back to draft and drops the round's approvals, since the
@@ -353,7 +361,7 @@ class Curriculum(Aggregate):
         out = ViolationCollector()
         check_review(out, decision, comment)
         out.raise_if_any()
-        review = VersionReview(organization_id=org_id, decision=decision, comment=comment)
+        review = VersionReview(organization_id=org_id, decision=decision, comment=comment, at=now)
         if decision == ReviewDecision.REQUEST_CHANGES:
             version.reviews = [r for r in version.reviews if r.decision != ReviewDecision.APPROVE]
             version.reviews.append(review)
@@ -365,42 +373,42 @@ class Curriculum(Aggregate):
             version.reviews.append(review)
             if self.is_approved(version):
                 version.status = VersionStatus.APPROVED
-        self.touch()
+        self.touch(now)
         return []
 
-    def publish(self, today: date) -> list[DomainEvent]:
+    def publish(self, today: date, *, now: datetime) -> list[DomainEvent]:
         """Approved → published; the version published before is retired in the same step.
 
         ``today`` is the college's local date (the service knows its time zone, the domain does not): it
-        becomes the effective date when none was set. Published is emitted before Retired so that a consumer
-        projecting "the current version" never sees a curriculum with none.
+        becomes the effective date when none was set. ``now`` is the instant, for ``published_at``. Published
+        is emitted before Retired so that a consumer projecting "the current version" never sees a curriculum
+        with none.
         """
         version = self._require_open(VersionStatus.APPROVED, "publish")
         previous = self.published_version
-        now = utcnow()
         version.status = VersionStatus.PUBLISHED
         version.published_at = now
         if version.effective_date is None:
             version.effective_date = today
-        events = [self._event(self._published_payload(version))]
+        events = [self._event(self._published_payload(version), now)]
         if previous is not None:
             events.append(self._retire(previous, now))
-        self.touch()
+        self.touch(now)
         return events
 
-    def retire_version(self, number: int) -> list[DomainEvent]:
+    def retire_version(self, number: int, *, now: datetime) -> list[DomainEvent]:
         """Withdraw the published version without a successor (e.g. the programme closes)."""
         version = self.get_version(number)
         if version.status != VersionStatus.PUBLISHED:
             raise InvalidTransition(VERSION_ENTITY, version.status, "retire")
-        event = self._retire(version, utcnow())
-        self.touch()
+        event = self._retire(version, now)
+        self.touch(now)
         return [event]
 
-    def start_draft(self) -> list[DomainEvent]:
+    def start_draft(self, *, now: datetime) -> list[DomainEvent]:
         """A new draft copied from the published version (or, if none, the latest one)."""
         base = self.base_version
-        self.add_draft(base.modules, base_version_number=base.number)
+        self.add_draft(base.modules, base_version_number=base.number, now=now)
         return []
 
     def add_draft(
@@ -409,6 +417,7 @@ class Curriculum(Aggregate):
         *,
         base_version_number: int,
         source_proposal_id: uuid.UUID | None = None,
+        now: datetime,
     ) -> CurriculumVersion:
         """Append draft version max+1 holding a copy of ``modules`` (used by start_draft and proposal accept).
 
@@ -420,9 +429,10 @@ class Curriculum(Aggregate):
             modules=[m.model_copy(deep=True) for m in modules],
             base_version_number=base_version_number,
             source_proposal_id=source_proposal_id,
+            created_at=now,
         )
         self.versions.append(version)
-        self.touch()
+        self.touch(now)
         return version
 
     def ensure_no_open_version(self) -> None:
@@ -447,7 +457,7 @@ class Curriculum(Aggregate):
         version.status = VersionStatus.RETIRED
         version.retired_at = now
         return self._event(
-            CurriculumVersionRetired(curriculum_id=self.id, version_id=version.id, version_number=version.number)
+            CurriculumVersionRetired(curriculum_id=self.id, version_id=version.id, version_number=version.number), now
         )
 
     def _published_payload(self, version: CurriculumVersion) -> CurriculumVersionPublished:
@@ -476,5 +486,5 @@ class Curriculum(Aggregate):
             co_author_ids=list(self.co_author_ids),
         )
 
-    def _event(self, payload: EventPayload) -> DomainEvent:
-        return DomainEvent(payload=payload, subject=self.id)
+    def _event(self, payload: EventPayload, now: datetime) -> DomainEvent:
+        return DomainEvent(payload=payload, subject=self.id, time=now)

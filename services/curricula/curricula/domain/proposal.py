@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from dovetail_shared.domain import Aggregate, utcnow
+from dovetail_shared.domain import Aggregate
 from dovetail_shared.errors import (
     Conflict,
     InvalidTransition,
@@ -185,6 +185,8 @@ class ChangeProposal(Aggregate):
         diff: ModuleDiff,
         rationale: str,
         demand_id: uuid.UUID | None = None,
+        *,
+        now: datetime,
     ) -> tuple[ChangeProposal, list[DomainEvent]]:
         """Propose ``diff`` against the curriculum's base version (the published one, else the latest)."""
         if proposer_org_id not in curriculum.party_ids:
@@ -204,6 +206,8 @@ class ChangeProposal(Aggregate):
             demand_id=demand_id,
             rationale=rationale,
             diff=diff.model_copy(deep=True),
+            created_at=now,
+            updated_at=now,
         )
         event = ChangeProposalSubmitted(
             proposal_id=proposal.id,
@@ -214,7 +218,7 @@ class ChangeProposal(Aggregate):
             rationale=rationale,
             added_skill_ids=diff.introduced_skill_ids(base.modules),
         )
-        return proposal, [proposal._event(event)]
+        return proposal, [proposal._event(event, now)]
 
     def standing_reviews(self) -> dict[uuid.UUID, ProposalReview]:
         """Each reviewer's latest review: a party may change its mind while the proposal is open."""
@@ -226,6 +230,8 @@ class ChangeProposal(Aggregate):
         org_id: uuid.UUID,
         decision: ReviewDecision | str,
         comment: str = "",
+        *,
+        now: datetime,
     ) -> list[DomainEvent]:
         """The other parties (the college and co-authors, not the proposer) approve or request changes."""
         self._require_submitted("review")
@@ -240,8 +246,8 @@ class ChangeProposal(Aggregate):
         out = ViolationCollector()
         check_review(out, decision, comment)
         out.raise_if_any()
-        self.reviews.append(ProposalReview(organization_id=org_id, decision=decision, comment=comment))
-        self.touch()
+        self.reviews.append(ProposalReview(organization_id=org_id, decision=decision, comment=comment, at=now))
+        self.touch(now)
         return []
 
     def missing_approvals(self, curriculum: Curriculum) -> list[Violation]:
@@ -271,7 +277,7 @@ class ChangeProposal(Aggregate):
             )
         return problems
 
-    def accept(self, curriculum: Curriculum) -> list[DomainEvent]:
+    def accept(self, curriculum: Curriculum, *, now: datetime) -> list[DomainEvent]:
         """Apply the diff to the base version's modules as the curriculum's next draft version."""
         self._require_submitted("accept")
         self._require_curriculum(curriculum)
@@ -300,41 +306,42 @@ class ChangeProposal(Aggregate):
             self.diff.apply(current.modules),
             base_version_number=current.number,
             source_proposal_id=self.id,
+            now=now,
         )
         self.status = ProposalStatus.ACCEPTED
-        self.decided_at = utcnow()
+        self.decided_at = now
         self.accepted_version_number = version.number
-        self.touch()
+        self.touch(now)
         event = ChangeProposalAccepted(
             proposal_id=self.id,
             curriculum_id=self.curriculum_id,
             demand_id=self.demand_id,
             new_version_number=version.number,
         )
-        return [self._event(event)]
+        return [self._event(event, now)]
 
-    def reject(self, reason: str) -> list[DomainEvent]:
+    def reject(self, reason: str, *, now: datetime) -> list[DomainEvent]:
         self._require_submitted("reject")
         out = ViolationCollector()
         check_text(out, "reason", reason, max_len=REASON_MAX)
         out.raise_if_any()
         self.status = ProposalStatus.REJECTED
         self.decided_reason = reason
-        self.decided_at = utcnow()
-        self.touch()
+        self.decided_at = now
+        self.touch(now)
         event = ChangeProposalRejected(
             proposal_id=self.id, curriculum_id=self.curriculum_id, demand_id=self.demand_id, reason=reason
         )
-        return [self._event(event)]
+        return [self._event(event, now)]
 
-    def withdraw(self) -> list[DomainEvent]:
+    def withdraw(self, *, now: datetime) -> list[DomainEvent]:
         """By the proposer (checked by the service with policy.can_withdraw_proposal)."""
         self._require_submitted("withdraw")
         self.status = ProposalStatus.WITHDRAWN
-        self.decided_at = utcnow()
-        self.touch()
+        self.decided_at = now
+        self.touch(now)
         event = ChangeProposalWithdrawn(proposal_id=self.id, curriculum_id=self.curriculum_id, demand_id=self.demand_id)
-        return [self._event(event)]
+        return [self._event(event, now)]
 
     def _require_submitted(self, action: str) -> None:
         if self.status != ProposalStatus.SUBMITTED:
@@ -346,5 +353,5 @@ class ChangeProposal(Aggregate):
                 "curriculum_id", Rule.CURRICULUM_MISMATCH, "the proposal belongs to another curriculum"
             )
 
-    def _event(self, payload: EventPayload) -> DomainEvent:
-        return DomainEvent(payload=payload, subject=self.id)
+    def _event(self, payload: EventPayload, now: datetime) -> DomainEvent:
+        return DomainEvent(payload=payload, subject=self.id, time=now)

@@ -8,7 +8,6 @@ from collections.abc import Sequence, Sized
 from datetime import datetime
 from enum import StrEnum
 
-from dovetail_shared.domain import utcnow
 from dovetail_shared.errors import ViolationCollector
 from dovetail_shared.events.curricula import SkillCoverage
 from pydantic import BaseModel, ConfigDict, Field
@@ -82,7 +81,7 @@ class Review(_Value):
     organization_id: uuid.UUID
     decision: ReviewDecision
     comment: str = ""
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime  # given by the caller: the domain reads no clock
 
 
 def check_review(out: ViolationCollector, decision: ReviewDecision, comment: str) -> None:

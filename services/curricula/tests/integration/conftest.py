@@ -84,7 +84,7 @@ class Orgs:
     institute: uuid.UUID  # verified, but a research institute
 
 
-async def add_org(engine: AsyncEngine, *, kind: str, status: str, name: str = "") -> uuid.UUID:
+async def add_org(engine: AsyncEngine, *, kind: str, status: str, name: str = "", time_zone: str = "UTC") -> uuid.UUID:
     org_id = uuid.uuid4()
     async with engine.begin() as conn:
         await conn.execute(
@@ -94,6 +94,7 @@ async def add_org(engine: AsyncEngine, *, kind: str, status: str, name: str = ""
                 kind=kind,
                 size="large" if kind == "enterprise" else None,
                 status=status,
+                time_zone=time_zone,
                 updated_at=datetime.now(UTC),
             )
         )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from curricula.domain import ApprovalRule, Curriculum, CurriculumLevel, LearningOutcome, Module, SkillRef
 
 TODAY = date(2025, 9, 1)
+NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
 
 WELD = "http://data.europa.eu/esco/skill/weld"
 CAD = "http://data.europa.eu/esco/skill/cad"
@@ -68,6 +69,7 @@ def make_curriculum(orgs: Orgs) -> MakeCurriculum:
             level=CurriculumLevel.HIGHER_VOCATIONAL,
             co_author_ids=[orgs.firm_a, orgs.firm_b] if co_authors is None else co_authors,
             approval_rule=rule,
+            now=NOW,
         )
         return curriculum
 
@@ -78,9 +80,9 @@ def make_curriculum(orgs: Orgs) -> MakeCurriculum:
 def published(make_curriculum: MakeCurriculum, make_module: MakeModule, orgs: Orgs) -> Curriculum:
     """Version 1 published with modules W1 (welding) and C1 (CAD), approved by both co-authors."""
     curriculum = make_curriculum()
-    curriculum.replace_draft_modules([make_module("W1", 60, [(WELD, 2)]), make_module("C1", 30, [(CAD, 1)])])
-    curriculum.submit_for_review()
-    curriculum.review_version(orgs.firm_a, "approve")
-    curriculum.review_version(orgs.firm_b, "approve")
-    curriculum.publish(TODAY)
+    curriculum.replace_draft_modules([make_module("W1", 60, [(WELD, 2)]), make_module("C1", 30, [(CAD, 1)])], now=NOW)
+    curriculum.submit_for_review(now=NOW)
+    curriculum.review_version(orgs.firm_a, "approve", now=NOW)
+    curriculum.review_version(orgs.firm_b, "approve", now=NOW)
+    curriculum.publish(TODAY, now=NOW)
     return curriculum

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from dovetail_shared.events.curricula import (
 )
 
 TODAY = date(2025, 9, 1)
+NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
 WELD = "http://data.europa.eu/esco/skill/weld"
 CAD = "http://data.europa.eu/esco/skill/cad"
 PLC = "http://data.europa.eu/esco/skill/plc"
@@ -46,16 +47,16 @@ def plc_diff(make_module: Any) -> ModuleDiff:
 
 
 def propose(curriculum: Curriculum, proposer: uuid.UUID, diff: ModuleDiff) -> ChangeProposal:
-    proposal, _ = ChangeProposal.submit(curriculum, proposer, diff, "firms need PLC skills")
+    proposal, _ = ChangeProposal.submit(curriculum, proposer, diff, "firms need PLC skills", now=NOW)
     return proposal
 
 
 def publish_open_version(curriculum: Curriculum) -> None:
-    curriculum.submit_for_review()
+    curriculum.submit_for_review(now=NOW)
     for firm in curriculum.co_author_ids:
         if curriculum.latest_version.status is VersionStatus.IN_REVIEW:
-            curriculum.review_version(firm, "approve")
-    curriculum.publish(TODAY)
+            curriculum.review_version(firm, "approve", now=NOW)
+    curriculum.publish(TODAY, now=NOW)
 
 
 # ---- submission -----------------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ def publish_open_version(curriculum: Curriculum) -> None:
 
 def test_submit_against_the_published_version(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
     demand = uuid.uuid4()
-    proposal, events = ChangeProposal.submit(published, orgs.firm_a, plc_diff, "firms need PLC skills", demand)
+    proposal, events = ChangeProposal.submit(published, orgs.firm_a, plc_diff, "firms need PLC skills", demand, now=NOW)
 
     assert proposal.status is ProposalStatus.SUBMITTED
     assert (proposal.curriculum_id, proposal.base_version_number, proposal.demand_id) == (published.id, 1, demand)
@@ -83,7 +84,7 @@ def test_base_is_the_latest_version_when_nothing_is_published(
     make_curriculum: Any, make_module: Any, orgs: Any
 ) -> None:
     curriculum = make_curriculum()
-    curriculum.replace_draft_modules([make_module("W1")])
+    curriculum.replace_draft_modules([make_module("W1")], now=NOW)
     proposal = propose(curriculum, orgs.college, ModuleDiff(remove_module_codes=["W1"]))
     assert proposal.base_version_number == 1
 
@@ -95,7 +96,7 @@ def test_submit_violations_name_diff_paths(published: Curriculum, orgs: Any, mak
         update_modules=[make_module("C1"), make_module("Q9")],
     )
     with pytest.raises(ValidationFailed) as caught:
-        ChangeProposal.submit(published, orgs.firm_a, diff, "")
+        ChangeProposal.submit(published, orgs.firm_a, diff, "", now=NOW)
 
     assert violations(caught.value) == {
         ("rationale", "required"),
@@ -122,7 +123,7 @@ def test_a_diff_list_over_200_entries_is_refused_whole(published: Curriculum, or
     if name != "remove_module_codes":
         items = [_module(code) for code in items]
     with pytest.raises(ValidationFailed) as caught:
-        ChangeProposal.submit(published, orgs.firm_a, ModuleDiff(**{name: items}), "big")
+        ChangeProposal.submit(published, orgs.firm_a, ModuleDiff(**{name: items}), "big", now=NOW)
     # Only the bound is named: none of the 201 unknown or clashing codes is looked at.
     assert violations(caught.value) == {(f"diff.{name}", "max_items")}
     assert caught.value.violations[0].message == "at most 200 entries, not 201"
@@ -130,7 +131,7 @@ def test_a_diff_list_over_200_entries_is_refused_whole(published: Curriculum, or
 
 def test_a_diff_of_200_entries_per_list_is_accepted(make_curriculum: Any, orgs: Any) -> None:
     curriculum = make_curriculum()
-    curriculum.replace_draft_modules([_module(f"B{i}") for i in range(200)])
+    curriculum.replace_draft_modules([_module(f"B{i}") for i in range(200)], now=NOW)
     diff = ModuleDiff(
         add_modules=[_module(f"N{i}") for i in range(200)],
         remove_module_codes=[f"B{i}" for i in range(200)],
@@ -141,7 +142,9 @@ def test_a_diff_of_200_entries_per_list_is_accepted(make_curriculum: Any, orgs: 
 
 def test_removed_codes_are_module_codes(published: Curriculum, orgs: Any) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        ChangeProposal.submit(published, orgs.firm_a, ModuleDiff(remove_module_codes=["C1", "", "Z" * 10_000]), "x")
+        ChangeProposal.submit(
+            published, orgs.firm_a, ModuleDiff(remove_module_codes=["C1", "", "Z" * 10_000]), "x", now=NOW
+        )
     assert violations(caught.value) == {
         ("diff.remove_module_codes[1]", "length"),
         ("diff.remove_module_codes[2]", "length"),
@@ -153,7 +156,7 @@ def test_the_version_a_diff_would_produce_must_stay_within_bounds(
     make_curriculum: Any, orgs: Any, published: Curriculum
 ) -> None:
     curriculum = make_curriculum()
-    curriculum.replace_draft_modules([_module(f"B{i}") for i in range(150)])
+    curriculum.replace_draft_modules([_module(f"B{i}") for i in range(150)], now=NOW)
     too_many_modules = ModuleDiff(add_modules=[_module(f"N{i}") for i in range(51)])
     with pytest.raises(ValidationFailed) as caught:
         propose(curriculum, orgs.college, too_many_modules)
@@ -170,22 +173,22 @@ def test_the_version_a_diff_would_produce_must_stay_within_bounds(
 
 def test_accept_rechecks_the_bounds_against_a_base_that_grew(make_curriculum: Any, orgs: Any) -> None:
     curriculum = make_curriculum(co_authors=[])
-    curriculum.replace_draft_modules([_module("B0")])
+    curriculum.replace_draft_modules([_module("B0")], now=NOW)
     proposal = propose(curriculum, orgs.college, ModuleDiff(add_modules=[_module(f"N{i}") for i in range(100)]))
     # The unpublished base grows before it is published: the diff would now make a 201-module version.
-    curriculum.replace_draft_modules([_module(f"B{i}") for i in range(101)])
+    curriculum.replace_draft_modules([_module(f"B{i}") for i in range(101)], now=NOW)
     publish_open_version(curriculum)
     with pytest.raises(Conflict) as caught:
-        proposal.accept(curriculum)
+        proposal.accept(curriculum, now=NOW)
     assert violations(caught.value) == {("diff", "max_items")}
 
 
 def test_empty_diff_and_outsiders_are_refused(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        ChangeProposal.submit(published, orgs.college, ModuleDiff(), "why not")
+        ChangeProposal.submit(published, orgs.college, ModuleDiff(), "why not", now=NOW)
     assert violations(caught.value) == {("diff", "empty_diff")}
     with pytest.raises(ValidationFailed) as caught:
-        ChangeProposal.submit(published, orgs.outsider, plc_diff, "why not")
+        ChangeProposal.submit(published, orgs.outsider, plc_diff, "why not", now=NOW)
     assert violations(caught.value) == {("proposer_org_id", "not_a_party")}
 
 
@@ -196,18 +199,18 @@ def test_reviews_come_from_the_other_parties(published: Curriculum, orgs: Any, p
     proposal = propose(published, orgs.firm_a, plc_diff)
 
     with pytest.raises(ValidationFailed) as caught:
-        proposal.review(published, orgs.firm_a, "approve")
+        proposal.review(published, orgs.firm_a, "approve", now=NOW)
     assert violations(caught.value) == {("organization_id", "own_proposal")}
     with pytest.raises(ValidationFailed) as caught:
-        proposal.review(published, orgs.outsider, "approve")
+        proposal.review(published, orgs.outsider, "approve", now=NOW)
     assert violations(caught.value) == {("organization_id", "not_a_party")}
     with pytest.raises(ValidationFailed) as caught:
-        proposal.review(published, orgs.college, "request_changes")
+        proposal.review(published, orgs.college, "request_changes", now=NOW)
     assert violations(caught.value) == {("comment", "required")}
     assert proposal.reviews == []
 
-    assert proposal.review(published, orgs.college, "approve") == []
-    assert proposal.review(published, orgs.firm_b, "request_changes", "too many hours") == []
+    assert proposal.review(published, orgs.college, "approve", now=NOW) == []
+    assert proposal.review(published, orgs.firm_b, "request_changes", "too many hours", now=NOW) == []
     assert [(r.organization_id, r.decision) for r in proposal.reviews] == [
         (orgs.college, "approve"),
         (orgs.firm_b, "request_changes"),
@@ -219,7 +222,7 @@ def test_a_proposal_is_reviewed_against_its_own_curriculum(
 ) -> None:
     proposal = propose(published, orgs.firm_a, plc_diff)
     with pytest.raises(ValidationFailed) as caught:
-        proposal.review(make_curriculum(), orgs.college, "approve")
+        proposal.review(make_curriculum(), orgs.college, "approve", now=NOW)
     assert violations(caught.value) == {("curriculum_id", "curriculum_mismatch")}
 
 
@@ -228,22 +231,22 @@ def test_a_proposal_is_reviewed_against_its_own_curriculum(
 
 def test_accept_applies_the_diff_as_the_next_draft(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
     demand = uuid.uuid4()
-    proposal, _ = ChangeProposal.submit(published, orgs.firm_a, plc_diff, "firms need PLC skills", demand)
-    proposal.review(published, orgs.college, "approve")
+    proposal, _ = ChangeProposal.submit(published, orgs.firm_a, plc_diff, "firms need PLC skills", demand, now=NOW)
+    proposal.review(published, orgs.college, "approve", now=NOW)
 
     # all_co_authors: firm_b has not approved yet.
     with pytest.raises(ValidationFailed) as caught:
-        proposal.accept(published)
+        proposal.accept(published, now=NOW)
     assert violations(caught.value) == {("reviews", "approvals_missing")}
     assert str(orgs.firm_b) in caught.value.violations[0].message
 
-    proposal.review(published, orgs.firm_b, "request_changes", "fewer hours")
+    proposal.review(published, orgs.firm_b, "request_changes", "fewer hours", now=NOW)
     with pytest.raises(ValidationFailed) as caught:
-        proposal.accept(published)
+        proposal.accept(published, now=NOW)
     assert violations(caught.value) == {("reviews", "changes_requested"), ("reviews", "approvals_missing")}
 
-    proposal.review(published, orgs.firm_b, "approve")  # the latest review is the standing one
-    events = proposal.accept(published)
+    proposal.review(published, orgs.firm_b, "approve", now=NOW)  # the latest review is the standing one
+    events = proposal.accept(published, now=NOW)
 
     assert [e.payload for e in events] == [
         ChangeProposalAccepted(
@@ -269,9 +272,9 @@ def test_accept_applies_the_diff_as_the_next_draft(published: Curriculum, orgs: 
 
 def test_accepted_removal_drops_the_module(published: Curriculum, orgs: Any) -> None:
     proposal = propose(published, orgs.college, ModuleDiff(remove_module_codes=["W1"]))
-    proposal.review(published, orgs.firm_a, "approve")
-    proposal.review(published, orgs.firm_b, "approve")
-    proposal.accept(published)
+    proposal.review(published, orgs.firm_a, "approve", now=NOW)
+    proposal.review(published, orgs.firm_b, "approve", now=NOW)
+    proposal.accept(published, now=NOW)
     assert [m.code for m in published.latest_version.modules] == ["C1"]
 
 
@@ -297,28 +300,28 @@ def test_approvals_needed_per_rule(
     needed: set[str],
 ) -> None:
     curriculum: Curriculum = make_curriculum(rule=rule)
-    curriculum.replace_draft_modules([make_module("W1")])
+    curriculum.replace_draft_modules([make_module("W1")], now=NOW)
     publish_open_version(curriculum)
     proposal = propose(curriculum, getattr(orgs, proposer), ModuleDiff(remove_module_codes=["W1"]))
 
     for i, name in enumerate(sorted(needed)):
         with pytest.raises(ValidationFailed) as caught:
-            proposal.accept(curriculum)
+            proposal.accept(curriculum, now=NOW)
         assert violations(caught.value) == {("reviews", "approvals_missing")}, f"accepted after {i} approvals"
-        proposal.review(curriculum, getattr(orgs, name), "approve")
+        proposal.review(curriculum, getattr(orgs, name), "approve", now=NOW)
 
-    proposal.accept(curriculum)
+    proposal.accept(curriculum, now=NOW)
     assert proposal.status is ProposalStatus.ACCEPTED
 
 
 def test_accept_refused_while_another_version_is_open(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
     proposal = propose(published, orgs.college, plc_diff)
-    proposal.review(published, orgs.firm_a, "approve")
-    proposal.review(published, orgs.firm_b, "approve")
-    published.start_draft()
+    proposal.review(published, orgs.firm_a, "approve", now=NOW)
+    proposal.review(published, orgs.firm_b, "approve", now=NOW)
+    published.start_draft(now=NOW)
 
     with pytest.raises(Conflict) as caught:
-        proposal.accept(published)
+        proposal.accept(published, now=NOW)
     assert violations(caught.value) == {("versions", "open_version_exists")}
     assert proposal.status is ProposalStatus.SUBMITTED
     assert len(published.versions) == 2
@@ -330,13 +333,13 @@ def test_accept_refused_when_a_newer_version_was_published(
     first = propose(published, orgs.college, ModuleDiff(remove_module_codes=["W1"]))
     second = propose(published, orgs.college, plc_diff)
     for proposal in (first, second):
-        proposal.review(published, orgs.firm_a, "approve")
-        proposal.review(published, orgs.firm_b, "approve")
-    first.accept(published)
+        proposal.review(published, orgs.firm_a, "approve", now=NOW)
+        proposal.review(published, orgs.firm_b, "approve", now=NOW)
+    first.accept(published, now=NOW)
     publish_open_version(published)
 
     with pytest.raises(Conflict) as caught:
-        second.accept(published)
+        second.accept(published, now=NOW)
     assert violations(caught.value) == {("base_version_number", "base_outdated")}
     assert [v.number for v in published.versions] == [1, 2]
 
@@ -345,13 +348,13 @@ def test_accept_refused_when_the_unpublished_base_changed_under_the_diff(
     make_curriculum: Any, make_module: Any, orgs: Any
 ) -> None:
     curriculum: Curriculum = make_curriculum(rule=ApprovalRule.COLLEGE_ONLY)
-    curriculum.replace_draft_modules([make_module("W1"), make_module("C1")])
+    curriculum.replace_draft_modules([make_module("W1"), make_module("C1")], now=NOW)
     proposal = propose(curriculum, orgs.college, ModuleDiff(update_modules=[make_module("C1", 50)]))
-    curriculum.replace_draft_modules([make_module("W1")])  # C1 dropped before version 1 was published
+    curriculum.replace_draft_modules([make_module("W1")], now=NOW)  # C1 dropped before version 1 was published
     publish_open_version(curriculum)
 
     with pytest.raises(Conflict) as caught:
-        proposal.accept(curriculum)
+        proposal.accept(curriculum, now=NOW)
     assert violations(caught.value) == {("diff.update_modules[0].code", "unknown_module")}
 
 
@@ -360,13 +363,13 @@ def test_accept_refused_when_the_unpublished_base_changed_under_the_diff(
 
 def test_reject(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
     demand = uuid.uuid4()
-    proposal, _ = ChangeProposal.submit(published, orgs.firm_a, plc_diff, "PLC", demand)
+    proposal, _ = ChangeProposal.submit(published, orgs.firm_a, plc_diff, "PLC", demand, now=NOW)
 
     with pytest.raises(ValidationFailed) as caught:
-        proposal.reject(" ")
+        proposal.reject(" ", now=NOW)
     assert violations(caught.value) == {("reason", "required")}
 
-    events = proposal.reject("covered by the automation programme")
+    events = proposal.reject("covered by the automation programme", now=NOW)
     assert [e.payload for e in events] == [
         ChangeProposalRejected(
             proposal_id=proposal.id,
@@ -380,7 +383,7 @@ def test_reject(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
         "covered by the automation programme",
     )
     with pytest.raises(InvalidTransition) as transition:
-        proposal.accept(published)
+        proposal.accept(published, now=NOW)
     assert (transition.value.entity, transition.value.current, transition.value.action) == (
         "change proposal",
         "rejected",
@@ -391,19 +394,19 @@ def test_reject(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
 
 def test_withdraw(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
     proposal = propose(published, orgs.firm_a, plc_diff)
-    (event,) = proposal.withdraw()
+    (event,) = proposal.withdraw(now=NOW)
     assert event.type == "dovetail.curricula.proposal.withdrawn.v1" and event.subject == proposal.id
     assert event.payload.model_dump()["demand_id"] == proposal.demand_id
     assert proposal.status is ProposalStatus.WITHDRAWN
     with pytest.raises(InvalidTransition):
-        proposal.review(published, orgs.college, "approve")
+        proposal.review(published, orgs.college, "approve", now=NOW)
     with pytest.raises(InvalidTransition):
-        proposal.withdraw()
+        proposal.withdraw(now=NOW)
     with pytest.raises(InvalidTransition):
-        proposal.reject("late")
+        proposal.reject("late", now=NOW)
 
 
 def test_proposal_round_trips_through_json(published: Curriculum, orgs: Any, plc_diff: ModuleDiff) -> None:
     proposal = propose(published, orgs.firm_a, plc_diff)
-    proposal.review(published, orgs.college, "approve")
+    proposal.review(published, orgs.college, "approve", now=NOW)
     assert ChangeProposal.model_validate(proposal.model_dump(mode="json")) == proposal

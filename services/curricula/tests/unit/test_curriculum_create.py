@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from curricula.domain import ApprovalRule, Curriculum, CurriculumLevel, Rule, VersionStatus
 from dovetail_shared.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
 from dovetail_shared.events.curricula import CurriculumCreated
+
+NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
 
 
 def violations(err: DomainError) -> set[tuple[str, str]]:
@@ -22,6 +24,7 @@ def create(college: uuid.UUID, **overrides: Any) -> Curriculum:
         "title": "Intelligent welding technology",
         "target_occupation": "http://data.europa.eu/esco/occupation/welder",
         "level": CurriculumLevel.HIGHER_VOCATIONAL,
+        "now": NOW,
     }
     fields.update(overrides)
     curriculum, _ = Curriculum.create(**fields)
@@ -38,6 +41,7 @@ def test_create_opens_empty_draft_one_and_emits_created(orgs: Any) -> None:
         level="applied_bachelor",
         consortium_id=consortium,
         co_author_ids=[orgs.firm_a],
+        now=NOW,
     )
 
     assert curriculum.level is CurriculumLevel.APPLIED_BACHELOR
@@ -97,7 +101,7 @@ def test_unknown_enum_values_are_named(orgs: Any, field: str, value: str) -> Non
 def test_effective_rule_is_college_only_without_co_authors(orgs: Any) -> None:
     alone = create(orgs.college, approval_rule=ApprovalRule.ANY_CO_AUTHOR)
     assert alone.effective_approval_rule is ApprovalRule.COLLEGE_ONLY
-    alone.add_co_author(orgs.firm_a)
+    alone.add_co_author(orgs.firm_a, now=NOW)
     assert alone.effective_approval_rule is ApprovalRule.ANY_CO_AUTHOR
 
 
@@ -105,15 +109,15 @@ def test_add_and_remove_co_authors(orgs: Any) -> None:
     curriculum = create(orgs.college)
     before = curriculum.updated_at
 
-    (event,) = curriculum.add_co_author(orgs.firm_a)
+    (event,) = curriculum.add_co_author(orgs.firm_a, now=NOW)
     assert event.type == "dovetail.curricula.curriculum.updated.v1"
     assert event.payload.model_dump()["co_author_ids"] == [orgs.firm_a]
-    curriculum.add_co_author(orgs.firm_b)
+    curriculum.add_co_author(orgs.firm_b, now=NOW)
     assert curriculum.co_author_ids == [orgs.firm_a, orgs.firm_b]
     assert curriculum.updated_at >= before
     assert curriculum.party_ids == {orgs.college, orgs.firm_a, orgs.firm_b}
 
-    (event,) = curriculum.remove_co_author(orgs.firm_a)
+    (event,) = curriculum.remove_co_author(orgs.firm_a, now=NOW)
     assert curriculum.co_author_ids == [orgs.firm_b]
     assert event.payload.model_dump()["co_author_ids"] == [orgs.firm_b]
 
@@ -121,43 +125,43 @@ def test_add_and_remove_co_authors(orgs: Any) -> None:
 def test_details_change_emits_one_update_and_clears_what_is_asked(orgs: Any) -> None:
     curriculum = create(orgs.college, co_author_ids=[orgs.firm_a])
     consortium = uuid.uuid4()
-    (event,) = curriculum.update_details(title="New title", title_zh="新标题", consortium_id=consortium)
+    (event,) = curriculum.update_details(title="New title", title_zh="新标题", consortium_id=consortium, now=NOW)
     assert (curriculum.title, curriculum.title_zh, curriculum.consortium_id) == ("New title", "新标题", consortium)
     assert event.payload.model_dump()["title"] == "New title"
-    assert curriculum.update_details(title="New title") == []  # nothing changed: nothing to tell
-    curriculum.update_details(clear=frozenset({"title_zh", "consortium_id"}))
+    assert curriculum.update_details(title="New title", now=NOW) == []  # nothing changed: nothing to tell
+    curriculum.update_details(clear=frozenset({"title_zh", "consortium_id"}), now=NOW)
     assert curriculum.title_zh is None and curriculum.consortium_id is None
     with pytest.raises(ValidationFailed) as err:
-        curriculum.update_details(title="  ")
+        curriculum.update_details(title="  ", now=NOW)
     assert (err.value.violations[0].field, err.value.violations[0].rule) == ("title", "required")
     with pytest.raises(ValidationFailed):
-        curriculum.update_details(approval_rule="whoever_shouts")
+        curriculum.update_details(approval_rule="whoever_shouts", now=NOW)
 
 
 def test_a_looser_approval_rule_can_approve_the_version_in_review(orgs: Any, make_module: Any) -> None:
     curriculum = create(orgs.college, co_author_ids=[orgs.firm_a, orgs.firm_b])
-    curriculum.replace_draft_modules([make_module("M1")])
-    curriculum.submit_for_review()
-    curriculum.review_version(orgs.firm_a, "approve")
+    curriculum.replace_draft_modules([make_module("M1")], now=NOW)
+    curriculum.submit_for_review(now=NOW)
+    curriculum.review_version(orgs.firm_a, "approve", now=NOW)
     assert curriculum.open_version is not None and curriculum.open_version.status == "in_review"
-    curriculum.update_details(approval_rule="any_co_author")
+    curriculum.update_details(approval_rule="any_co_author", now=NOW)
     assert curriculum.open_version.status == "approved"
 
 
 def test_discarding_the_open_version_restarts_from_the_published_one(orgs: Any, make_module: Any) -> None:
     curriculum = create(orgs.college)
     with pytest.raises(ValidationFailed) as err:
-        curriculum.discard_open_version()
+        curriculum.discard_open_version(now=NOW)
     assert err.value.violations[0].rule == "only_version"
-    curriculum.replace_draft_modules([make_module("M1")])
-    curriculum.submit_for_review()
-    curriculum.publish(date(2026, 9, 1))
+    curriculum.replace_draft_modules([make_module("M1")], now=NOW)
+    curriculum.submit_for_review(now=NOW)
+    curriculum.publish(date(2026, 9, 1), now=NOW)
     with pytest.raises(InvalidTransition):
-        curriculum.discard_open_version()  # nothing open
-    curriculum.start_draft()
-    assert curriculum.discard_open_version() == []
+        curriculum.discard_open_version(now=NOW)  # nothing open
+    curriculum.start_draft(now=NOW)
+    assert curriculum.discard_open_version(now=NOW) == []
     assert [v.number for v in curriculum.versions] == [1] and curriculum.open_version is None
-    curriculum.start_draft()  # and work can start again
+    curriculum.start_draft(now=NOW)  # and work can start again
     assert curriculum.latest_version.number == 2
 
 
@@ -165,12 +169,12 @@ def test_co_author_changes_that_make_no_sense_are_refused(orgs: Any) -> None:
     curriculum = create(orgs.college, co_author_ids=[orgs.firm_a])
 
     with pytest.raises(Conflict):
-        curriculum.add_co_author(orgs.firm_a)
+        curriculum.add_co_author(orgs.firm_a, now=NOW)
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.add_co_author(orgs.college)
+        curriculum.add_co_author(orgs.college, now=NOW)
     assert violations(caught.value) == {("organization_id", "co_author_is_college")}
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.remove_co_author(orgs.outsider)
+        curriculum.remove_co_author(orgs.outsider, now=NOW)
     assert violations(caught.value) == {("organization_id", "not_co_author")}
     assert curriculum.co_author_ids == [orgs.firm_a]
 
@@ -183,11 +187,11 @@ def test_a_curriculum_has_at_most_50_co_authors(orgs: Any) -> None:
 
     curriculum = create(orgs.college, co_author_ids=firms[:50])
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.add_co_author(firms[50])
+        curriculum.add_co_author(firms[50], now=NOW)
     assert violations(caught.value) == {("co_author_ids", "max_items")}
     assert curriculum.co_author_ids == firms[:50]
-    curriculum.remove_co_author(firms[0])
-    curriculum.add_co_author(firms[50])  # room again
+    curriculum.remove_co_author(firms[0], now=NOW)
+    curriculum.add_co_author(firms[50], now=NOW)  # room again
     assert len(curriculum.co_author_ids) == 50
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from dovetail_shared.events.curricula import (
 )
 
 TODAY = date(2025, 9, 1)  # the conftest's date, which `published` was published on
+NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
 WELD = "http://data.europa.eu/esco/skill/weld"
 CAD = "http://data.europa.eu/esco/skill/cad"
 PLC = "http://data.europa.eu/esco/skill/plc"
@@ -35,8 +36,8 @@ def violations(err: DomainError) -> set[tuple[str, str]]:
 
 def submitted(make_curriculum: Any, make_module: Any, **kwargs: Any) -> Curriculum:
     curriculum: Curriculum = make_curriculum(**kwargs)
-    curriculum.replace_draft_modules([make_module("W1")])
-    curriculum.submit_for_review()
+    curriculum.replace_draft_modules([make_module("W1")], now=NOW)
+    curriculum.submit_for_review(now=NOW)
     return curriculum
 
 
@@ -47,7 +48,7 @@ def test_replace_draft_modules_sets_content_and_effective_date(make_curriculum: 
     curriculum = make_curriculum()
     modules = [make_module("W1", 60), make_module("C-2_b", 30, [(CAD, 1)])]
 
-    assert curriculum.replace_draft_modules(modules, date(2026, 2, 1)) == []
+    assert curriculum.replace_draft_modules(modules, date(2026, 2, 1), now=NOW) == []
 
     draft = curriculum.current_draft
     assert draft is not None
@@ -85,7 +86,7 @@ def test_module_violations_name_the_json_path_and_rule(make_curriculum: Any) -> 
     ]
 
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.replace_draft_modules(modules)
+        curriculum.replace_draft_modules(modules, now=NOW)
 
     assert violations(caught.value) == {
         ("modules[1].code", "unique"),
@@ -124,8 +125,8 @@ def test_content_at_its_bounds_is_accepted(make_curriculum: Any) -> None:
     # 200 modules teaching 200 distinct skills; one of them with 50 outcomes of 20 skills each.
     widest = module("M0", *(outcome(*range(20)) for _ in range(50)))
     modules = [widest, *(module(f"M{i}", outcome(i)) for i in range(1, 200))]
-    curriculum.replace_draft_modules(modules)
-    curriculum.submit_for_review()  # rechecked there too
+    curriculum.replace_draft_modules(modules, now=NOW)
+    curriculum.submit_for_review(now=NOW)  # rechecked there too
     assert len(curriculum.latest_version.modules) == 200
 
 
@@ -148,7 +149,7 @@ def test_oversized_content_is_refused_naming_the_list_and_max_items(
 ) -> None:
     curriculum = make_curriculum()
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.replace_draft_modules(modules)
+        curriculum.replace_draft_modules(modules, now=NOW)
     assert violations(caught.value) == {(field, "max_items")}
     assert message in caught.value.violations[0].message
     draft = curriculum.current_draft
@@ -159,11 +160,11 @@ def test_an_oversized_list_is_refused_whole_without_looking_at_its_items(make_cu
     curriculum = make_curriculum()
     broken = Module(code="bad code!", title="", hours=0)
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.replace_draft_modules([broken] * 1000)
+        curriculum.replace_draft_modules([broken] * 1000, now=NOW)
     assert violations(caught.value) == {("modules", "max_items")}  # one violation, not thousands
     bad_outcome = LearningOutcome(description="", skills=[SkillRef(skill_id="", level=0)] * 1000)
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.replace_draft_modules([Module(code="M1", title="t", hours=1, outcomes=[bad_outcome])])
+        curriculum.replace_draft_modules([Module(code="M1", title="t", hours=1, outcomes=[bad_outcome])], now=NOW)
     assert violations(caught.value) == {
         ("modules[0].outcomes[0].description", "required"),
         ("modules[0].outcomes[0].skills", "max_items"),
@@ -176,14 +177,14 @@ def test_oversized_content_loaded_from_storage_is_refused_on_submit(make_curricu
     assert draft is not None
     draft.modules = [module("M1", *(outcome(1) for _ in range(51)))]  # stored before the bounds existed
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.submit_for_review()
+        curriculum.submit_for_review(now=NOW)
     assert violations(caught.value) == {("modules[0].outcomes", "max_items")}
 
 
 def test_submitting_an_empty_draft_is_refused(make_curriculum: Any) -> None:
     curriculum = make_curriculum()
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.submit_for_review()
+        curriculum.submit_for_review(now=NOW)
     assert violations(caught.value) == {("modules", "min_items")}
     assert curriculum.latest_version.status is VersionStatus.DRAFT
 
@@ -194,7 +195,7 @@ def test_drafts_copied_from_storage_are_rechecked_on_submit(make_curriculum: Any
     assert draft is not None
     draft.modules = [make_module("W1", hours=5000)]  # as if loaded from a row written under older rules
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.submit_for_review()
+        curriculum.submit_for_review(now=NOW)
     assert violations(caught.value) == {("modules[0].hours", "range")}
 
 
@@ -206,18 +207,18 @@ def test_all_co_authors_needs_every_co_author(make_curriculum: Any, make_module:
     version = curriculum.latest_version
     assert version.status is VersionStatus.IN_REVIEW
 
-    curriculum.review_version(orgs.firm_a, ReviewDecision.APPROVE)
-    curriculum.review_version(orgs.firm_a, ReviewDecision.APPROVE)  # a second approval counts once
+    curriculum.review_version(orgs.firm_a, ReviewDecision.APPROVE, now=NOW)
+    curriculum.review_version(orgs.firm_a, ReviewDecision.APPROVE, now=NOW)  # a second approval counts once
     assert version.status is VersionStatus.IN_REVIEW
 
-    curriculum.review_version(orgs.firm_b, ReviewDecision.APPROVE, "looks good")
+    curriculum.review_version(orgs.firm_b, ReviewDecision.APPROVE, "looks good", now=NOW)
     assert version.status is VersionStatus.APPROVED
     assert {r.organization_id for r in version.reviews} == {orgs.firm_a, orgs.firm_b}
 
 
 def test_any_co_author_needs_one(make_curriculum: Any, make_module: Any, orgs: Any) -> None:
     curriculum = submitted(make_curriculum, make_module, rule=ApprovalRule.ANY_CO_AUTHOR)
-    curriculum.review_version(orgs.firm_b, "approve")
+    curriculum.review_version(orgs.firm_b, "approve", now=NOW)
     assert curriculum.latest_version.status is VersionStatus.APPROVED
 
 
@@ -236,8 +237,8 @@ def test_request_changes_sends_back_to_draft_and_clears_approvals(
     make_curriculum: Any, make_module: Any, orgs: Any
 ) -> None:
     curriculum = submitted(make_curriculum, make_module)
-    curriculum.review_version(orgs.firm_a, "approve")
-    curriculum.review_version(orgs.firm_b, "request_changes", "add a safety module")
+    curriculum.review_version(orgs.firm_a, "approve", now=NOW)
+    curriculum.review_version(orgs.firm_b, "request_changes", "add a safety module", now=NOW)
     version = curriculum.latest_version
 
     assert version.status is VersionStatus.DRAFT
@@ -245,11 +246,11 @@ def test_request_changes_sends_back_to_draft_and_clears_approvals(
     assert [(r.organization_id, r.comment) for r in version.reviews] == [(orgs.firm_b, "add a safety module")]
 
     # Next round: firm_a's earlier approval no longer counts, so firm_b alone is not enough.
-    curriculum.replace_draft_modules([make_module("W1"), make_module("S1", 8, [(SAFETY, 1)])])
-    curriculum.submit_for_review()
-    curriculum.review_version(orgs.firm_b, "approve")
+    curriculum.replace_draft_modules([make_module("W1"), make_module("S1", 8, [(SAFETY, 1)])], now=NOW)
+    curriculum.submit_for_review(now=NOW)
+    curriculum.review_version(orgs.firm_b, "approve", now=NOW)
     assert version.status is VersionStatus.IN_REVIEW
-    curriculum.review_version(orgs.firm_a, "approve")
+    curriculum.review_version(orgs.firm_a, "approve", now=NOW)
     assert version.status is VersionStatus.APPROVED
 
 
@@ -257,13 +258,13 @@ def test_review_rules(make_curriculum: Any, make_module: Any, orgs: Any) -> None
     curriculum = submitted(make_curriculum, make_module)
 
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.review_version(orgs.college, "approve")
+        curriculum.review_version(orgs.college, "approve", now=NOW)
     assert violations(caught.value) == {("organization_id", "not_co_author")}
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.review_version(orgs.firm_a, "request_changes", "  ")
+        curriculum.review_version(orgs.firm_a, "request_changes", "  ", now=NOW)
     assert violations(caught.value) == {("comment", "required")}
     with pytest.raises(ValidationFailed) as caught:
-        curriculum.review_version(orgs.firm_a, "maybe")
+        curriculum.review_version(orgs.firm_a, "maybe", now=NOW)
     assert violations(caught.value) == {("decision", "one_of")}
     assert curriculum.latest_version.reviews == []
 
@@ -271,7 +272,7 @@ def test_review_rules(make_curriculum: Any, make_module: Any, orgs: Any) -> None
 def test_a_repeated_approval_counts_once_and_is_kept_once(make_curriculum: Any, make_module: Any, orgs: Any) -> None:
     curriculum = submitted(make_curriculum, make_module)
     for i in range(5):
-        curriculum.review_version(orgs.firm_a, "approve", f"fine {i}")
+        curriculum.review_version(orgs.firm_a, "approve", f"fine {i}", now=NOW)
     version = curriculum.latest_version
     assert version.status is VersionStatus.IN_REVIEW  # firm_b has not approved
     assert [(r.organization_id, r.comment) for r in version.reviews] == [(orgs.firm_a, "fine 4")]
@@ -279,17 +280,17 @@ def test_a_repeated_approval_counts_once_and_is_kept_once(make_curriculum: Any, 
 
 def test_removing_the_last_holdout_approves_the_version(make_curriculum: Any, make_module: Any, orgs: Any) -> None:
     curriculum = submitted(make_curriculum, make_module)
-    curriculum.review_version(orgs.firm_a, "approve")
-    curriculum.remove_co_author(orgs.firm_b)
+    curriculum.review_version(orgs.firm_a, "approve", now=NOW)
+    curriculum.remove_co_author(orgs.firm_b, now=NOW)
     assert curriculum.latest_version.status is VersionStatus.APPROVED
 
 
 def test_a_co_author_added_mid_review_must_approve_too(make_curriculum: Any, make_module: Any, orgs: Any) -> None:
     curriculum = submitted(make_curriculum, make_module, co_authors=[orgs.firm_a])
-    curriculum.add_co_author(orgs.firm_b)
-    curriculum.review_version(orgs.firm_a, "approve")
+    curriculum.add_co_author(orgs.firm_b, now=NOW)
+    curriculum.review_version(orgs.firm_a, "approve", now=NOW)
     assert curriculum.latest_version.status is VersionStatus.IN_REVIEW
-    curriculum.review_version(orgs.firm_b, "approve")
+    curriculum.review_version(orgs.firm_b, "approve", now=NOW)
     assert curriculum.latest_version.status is VersionStatus.APPROVED
 
 
@@ -322,11 +323,11 @@ def test_publish_emits_skill_coverage_and_total_hours(make_curriculum: Any, orgs
             )
         ],
     )
-    curriculum.replace_draft_modules([welding, advanced], date(2026, 2, 15))
-    curriculum.submit_for_review()
-    curriculum.review_version(orgs.firm_a, "approve")
+    curriculum.replace_draft_modules([welding, advanced], date(2026, 2, 15), now=NOW)
+    curriculum.submit_for_review(now=NOW)
+    curriculum.review_version(orgs.firm_a, "approve", now=NOW)
 
-    events = curriculum.publish(TODAY)
+    events = curriculum.publish(TODAY, now=NOW)
 
     version = curriculum.latest_version
     assert version.status is VersionStatus.PUBLISHED
@@ -356,17 +357,17 @@ def test_publish_without_effective_date_takes_today(published: Curriculum) -> No
 
 def test_republishing_retires_the_previous_version(published: Curriculum, orgs: Any, make_module: Any) -> None:
     v1 = published.latest_version
-    assert published.start_draft() == []
+    assert published.start_draft(now=NOW) == []
     v2 = published.latest_version
     assert (v2.number, v2.status, v2.base_version_number) == (2, VersionStatus.DRAFT, 1)
     assert v2.modules == v1.modules and v2.id != v1.id
     assert v2.effective_date is None  # chosen anew for each version
 
-    published.replace_draft_modules([*v2.modules, make_module("P1", 20, [(PLC, 2)])])
-    published.submit_for_review()
-    published.review_version(orgs.firm_a, "approve")
-    published.review_version(orgs.firm_b, "approve")
-    events = published.publish(date(2026, 1, 10))
+    published.replace_draft_modules([*v2.modules, make_module("P1", 20, [(PLC, 2)])], now=NOW)
+    published.submit_for_review(now=NOW)
+    published.review_version(orgs.firm_a, "approve", now=NOW)
+    published.review_version(orgs.firm_b, "approve", now=NOW)
+    events = published.publish(date(2026, 1, 10), now=NOW)
 
     assert [e.payload for e in events] == [
         events[0].payload,
@@ -383,7 +384,7 @@ def test_republishing_retires_the_previous_version(published: Curriculum, orgs: 
 
 
 def test_start_draft_does_not_alias_the_published_modules(published: Curriculum, make_module: Any) -> None:
-    published.start_draft()
+    published.start_draft(now=NOW)
     draft = published.current_draft
     assert draft is not None
     draft.modules.append(make_module("X1"))
@@ -392,17 +393,17 @@ def test_start_draft_does_not_alias_the_published_modules(published: Curriculum,
 
 def test_retire_version(published: Curriculum) -> None:
     v1 = published.latest_version
-    events = published.retire_version(1)
+    events = published.retire_version(1, now=NOW)
     assert [e.payload for e in events] == [
         CurriculumVersionRetired(curriculum_id=published.id, version_id=v1.id, version_number=1)
     ]
     assert published.published_version is None
     with pytest.raises(InvalidTransition):
-        published.retire_version(1)
+        published.retire_version(1, now=NOW)
     with pytest.raises(NotFound):
-        published.retire_version(7)
+        published.retire_version(7, now=NOW)
     # With nothing published, a new draft starts from the latest version.
-    published.start_draft()
+    published.start_draft(now=NOW)
     assert published.latest_version.base_version_number == 1
 
 
@@ -414,40 +415,40 @@ def test_steps_out_of_order_are_invalid_transitions(
 ) -> None:
     draft = make_curriculum()
     with pytest.raises(InvalidTransition) as caught:
-        draft.publish(TODAY)
+        draft.publish(TODAY, now=NOW)
     assert (caught.value.entity, caught.value.current, caught.value.action) == (
         "curriculum version",
         "draft",
         "publish",
     )
     with pytest.raises(InvalidTransition):
-        draft.review_version(orgs.firm_a, "approve")
+        draft.review_version(orgs.firm_a, "approve", now=NOW)
 
     in_review = submitted(make_curriculum, make_module)
     with pytest.raises(InvalidTransition) as caught:
-        in_review.replace_draft_modules([make_module("W2")])
+        in_review.replace_draft_modules([make_module("W2")], now=NOW)
     assert caught.value.current == "in_review"
     with pytest.raises(InvalidTransition):
-        in_review.submit_for_review()
+        in_review.submit_for_review(now=NOW)
     with pytest.raises(InvalidTransition):
-        in_review.publish(TODAY)
+        in_review.publish(TODAY, now=NOW)
 
     # Nothing open once published: editing, submitting and reviewing name the published status.
     with pytest.raises(InvalidTransition) as caught:
-        published.replace_draft_modules([make_module("W2")])
+        published.replace_draft_modules([make_module("W2")], now=NOW)
     assert caught.value.current == "published"
     with pytest.raises(InvalidTransition):
-        published.publish(TODAY)
+        published.publish(TODAY, now=NOW)
     with pytest.raises(InvalidTransition):
-        published.submit_for_review()
+        published.submit_for_review(now=NOW)
     with pytest.raises(InvalidTransition):
-        published.review_version(orgs.firm_a, "approve")
+        published.review_version(orgs.firm_a, "approve", now=NOW)
 
 
 def test_only_one_open_version_at_a_time(published: Curriculum, make_curriculum: Any) -> None:
-    published.start_draft()
+    published.start_draft(now=NOW)
     with pytest.raises(Conflict) as caught:
-        published.start_draft()
+        published.start_draft(now=NOW)
     assert violations(caught.value) == {("versions", "open_version_exists")}
     with pytest.raises(Conflict):
-        make_curriculum().start_draft()  # version 1 is still a draft
+        make_curriculum().start_draft(now=NOW)  # version 1 is still a draft

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from curricula.domain import (
     is_co_author,
 )
 from dovetail_shared.principal import Principal, Role
+
+NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
 
 PREDICATES = {
     "manage": can_manage,
@@ -61,13 +64,13 @@ def test_predicates(orgs: Any, published: Curriculum, org: str | None, role: Rol
 def test_a_removed_co_author_loses_access(orgs: Any, published: Curriculum) -> None:
     admin = who(orgs.firm_b, Role.FIRM_ADMIN)
     assert can_review_version(admin, published)
-    published.remove_co_author(orgs.firm_b)
+    published.remove_co_author(orgs.firm_b, now=NOW)
     assert not can_review_version(admin, published)
     assert not can_view_drafts(admin, published)
 
 
 def test_proposal_review_and_withdrawal(orgs: Any, published: Curriculum) -> None:
-    proposal, _ = ChangeProposal.submit(published, orgs.firm_a, ModuleDiff(remove_module_codes=["C1"]), "why")
+    proposal, _ = ChangeProposal.submit(published, orgs.firm_a, ModuleDiff(remove_module_codes=["C1"]), "why", now=NOW)
 
     assert can_review_proposal(who(orgs.college, Role.COLLEGE_ADMIN), published, proposal)
     assert can_review_proposal(who(orgs.firm_b, Role.FIRM_ADMIN), published, proposal)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -33,6 +33,8 @@ from dovetail_shared.projections.memberships import Membership
 from dovetail_shared.projections.organizations import KnownOrganization
 from dovetail_shared.repository import InMemoryRepository
 from dovetail_shared.vocabulary import VerificationStatus
+
+NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)  # the instant every step happens at; its UTC date is TODAY
 
 WELD = "http://data.europa.eu/esco/skill/weld"
 CAD = "http://data.europa.eu/esco/skill/cad"
@@ -177,6 +179,7 @@ def create_args(**overrides: Any) -> dict[str, Any]:
         "title": "Intelligent welding technology",
         "target_occupation": WELDER,
         "level": CurriculumLevel.HIGHER_VOCATIONAL,
+        "now": NOW,
     }
     return {**args, **overrides}
 
@@ -272,7 +275,9 @@ async def test_a_member_college_names_its_consortium(
     assert c.consortium_id == consortium
     elsewhere = uuid.uuid4()
     with pytest.raises(ValidationFailed):
-        await service.update_details(uow, college_admin, c.id, {"consortium_id": memberships.put(elsewhere)}, None)
+        await service.update_details(
+            uow, college_admin, c.id, {"consortium_id": memberships.put(elsewhere)}, None, now=NOW
+        )
 
 
 async def test_a_college_is_required_when_the_token_has_none(uow: FakeUnitOfWork) -> None:
@@ -431,7 +436,9 @@ async def test_college_admin_replaces_the_draft(
     c = await stored(uow, make_curriculum())
     modules = [make_module("W1", 60, [(WELD, 2)]), make_module("C1", 30, [(CAD, 1)])]
 
-    result = await service.replace_draft(uow, college_admin, c.id, modules, date(2026, 9, 1), expected_version=1)
+    result = await service.replace_draft(
+        uow, college_admin, c.id, modules, date(2026, 9, 1), expected_version=1, now=NOW
+    )
 
     again = await uow.curricula.require(c.id)
     assert result.version == again.version == 2
@@ -448,7 +455,7 @@ async def test_unknown_skills_are_named_by_their_full_json_path(
     modules = [make_module("W1", 60, [(WELD, 2)]), make_module("X1", 10, [(CAD, 1), (BOGUS, 2)])]
 
     with pytest.raises(ValidationFailed) as exc:
-        await service.replace_draft(uow, college_admin, c.id, modules, None, expected_version=1)
+        await service.replace_draft(uow, college_admin, c.id, modules, None, expected_version=1, now=NOW)
 
     assert violations(exc.value) == [("modules[1].outcomes[1].skills[0].skill_id", "known_skill")]
     untouched = await uow.curricula.require(c.id)
@@ -461,7 +468,7 @@ async def test_a_co_author_sees_the_draft_but_may_not_edit_it(
 ) -> None:
     c = await stored(uow, make_curriculum())
     with pytest.raises(Forbidden):
-        await service.replace_draft(uow, firm_a_admin, c.id, [make_module("W1")], None, expected_version=None)
+        await service.replace_draft(uow, firm_a_admin, c.id, [make_module("W1")], None, expected_version=None, now=NOW)
 
 
 async def test_an_outsider_is_told_not_found_rather_than_forbidden(
@@ -470,7 +477,7 @@ async def test_an_outsider_is_told_not_found_rather_than_forbidden(
     c = await stored(uow, make_curriculum())
     with pytest.raises(NotFound):
         await service.replace_draft(
-            uow, who(orgs.outsider, Role.COLLEGE_ADMIN), c.id, [make_module("W1")], None, expected_version=None
+            uow, who(orgs.outsider, Role.COLLEGE_ADMIN), c.id, [make_module("W1")], None, expected_version=None, now=NOW
         )
 
 
@@ -478,10 +485,10 @@ async def test_a_stale_expected_version_conflicts(
     uow: FakeUnitOfWork, make_curriculum: Any, make_module: Any, college_admin: Principal
 ) -> None:
     c = await stored(uow, make_curriculum())
-    await service.replace_draft(uow, college_admin, c.id, [make_module("W1")], None, expected_version=1)
+    await service.replace_draft(uow, college_admin, c.id, [make_module("W1")], None, expected_version=1, now=NOW)
 
     with pytest.raises(VersionConflict) as exc:
-        await service.replace_draft(uow, college_admin, c.id, [make_module("C1", 5, [(CAD, 1)])], None, 1)
+        await service.replace_draft(uow, college_admin, c.id, [make_module("C1", 5, [(CAD, 1)])], None, 1, now=NOW)
 
     assert (exc.value.expected, exc.value.actual) == (1, 2)
     kept = await uow.curricula.require(c.id)
@@ -502,23 +509,23 @@ async def test_the_version_lifecycle_through_the_service(
     today: date,
 ) -> None:
     c = await stored(uow, make_curriculum())
-    await service.replace_draft(uow, college_admin, c.id, [make_module("W1")], None, 1)
-    await service.lifecycle(uow, college_admin, c.id, "submit", 2, today=today)
-    await service.review_version(uow, firm_a_admin, c.id, ReviewDecision.APPROVE, "", 3)
-    after_b = await service.review_version(uow, firm_b_admin, c.id, ReviewDecision.APPROVE, "fine", 4)
+    await service.replace_draft(uow, college_admin, c.id, [make_module("W1")], None, 1, now=NOW)
+    await service.lifecycle(uow, college_admin, c.id, "submit", 2, now=NOW)
+    await service.review_version(uow, firm_a_admin, c.id, ReviewDecision.APPROVE, "", 3, now=NOW)
+    after_b = await service.review_version(uow, firm_b_admin, c.id, ReviewDecision.APPROVE, "fine", 4, now=NOW)
     assert after_b.latest_version.status == VersionStatus.APPROVED
     assert uow.events == []  # nothing happened that another service needs to know yet
 
-    published = await service.lifecycle(uow, college_admin, c.id, "publish", 5, today=today)
+    published = await service.lifecycle(uow, college_admin, c.id, "publish", 5, now=NOW)
     assert published.version == 6
     assert published.published_version.number == 1  # type: ignore[union-attr]
     assert types(uow) == [CurriculumVersionPublished]
     assert uow.events[0].payload.effective_date == today
 
-    draft = await service.lifecycle(uow, college_admin, c.id, "start_draft", 6, today=today)
+    draft = await service.lifecycle(uow, college_admin, c.id, "start_draft", 6, now=NOW)
     assert [(v.number, v.status) for v in draft.versions] == [(1, VersionStatus.PUBLISHED), (2, VersionStatus.DRAFT)]
 
-    retired = await service.lifecycle(uow, college_admin, c.id, "retire", 7, today=today, number=1)
+    retired = await service.lifecycle(uow, college_admin, c.id, "retire", 7, now=NOW, number=1)
     assert retired.versions[0].status == VersionStatus.RETIRED
     assert types(uow) == [CurriculumVersionPublished, CurriculumVersionRetired]
     assert (await uow.curricula.require(c.id)).version == 8
@@ -528,14 +535,14 @@ async def test_the_version_lifecycle_through_the_service(
 async def test_publishing_a_successor_emits_published_then_retired(
     uow: FakeUnitOfWork, published: Curriculum, make_module: Any, college_admin: Principal, today: date
 ) -> None:
-    published.start_draft()
-    published.replace_draft_modules([make_module("W2", 80, [(WELD, 3)])])
-    published.submit_for_review()
+    published.start_draft(now=NOW)
+    published.replace_draft_modules([make_module("W2", 80, [(WELD, 3)])], now=NOW)
+    published.submit_for_review(now=NOW)
     for firm in published.co_author_ids:
-        published.review_version(firm, ReviewDecision.APPROVE)
+        published.review_version(firm, ReviewDecision.APPROVE, now=NOW)
     await stored(uow, published)
 
-    await service.lifecycle(uow, college_admin, published.id, "publish", 1, today=today)
+    await service.lifecycle(uow, college_admin, published.id, "publish", 1, now=NOW)
 
     assert types(uow) == [CurriculumVersionPublished, CurriculumVersionRetired]
     assert uow.events[0].payload.version_number == 2
@@ -549,7 +556,7 @@ async def test_lifecycle_steps_belong_to_the_college(
     await stored(uow, published)
     for p in (firm_a_admin, who(orgs.college, Role.TEACHER), who(None, Role.OPERATOR)):
         with pytest.raises(Forbidden):
-            await service.lifecycle(uow, p, published.id, action, None, today=today, number=1)
+            await service.lifecycle(uow, p, published.id, action, None, now=NOW, number=1)
     assert (await uow.curricula.require(published.id)).version == 1
 
 
@@ -558,7 +565,7 @@ async def test_lifecycle_with_a_stale_version_conflicts(
 ) -> None:
     await stored(uow, published)
     with pytest.raises(VersionConflict):
-        await service.lifecycle(uow, college_admin, published.id, "start_draft", 7, today=today)
+        await service.lifecycle(uow, college_admin, published.id, "start_draft", 7, now=NOW)
     assert len((await uow.curricula.require(published.id)).versions) == 1
     assert uow.events == []
 
@@ -567,14 +574,16 @@ async def test_only_a_co_author_firms_admin_reviews_a_version(
     uow: FakeUnitOfWork, make_curriculum: Any, make_module: Any, college_admin: Principal, orgs: Any
 ) -> None:
     c = make_curriculum()
-    c.replace_draft_modules([make_module("W1")])
-    c.submit_for_review()
+    c.replace_draft_modules([make_module("W1")], now=NOW)
+    c.submit_for_review(now=NOW)
     await stored(uow, c)
     for p in (college_admin, who(orgs.firm_a, Role.RECRUITER), who(None, Role.OPERATOR)):
         with pytest.raises(Forbidden):
-            await service.review_version(uow, p, c.id, ReviewDecision.APPROVE, "", None)
+            await service.review_version(uow, p, c.id, ReviewDecision.APPROVE, "", None, now=NOW)
     with pytest.raises(NotFound):  # an outsider does not learn that the draft exists
-        await service.review_version(uow, who(orgs.outsider, Role.FIRM_ADMIN), c.id, ReviewDecision.APPROVE, "", None)
+        await service.review_version(
+            uow, who(orgs.outsider, Role.FIRM_ADMIN), c.id, ReviewDecision.APPROVE, "", None, now=NOW
+        )
     assert (await uow.curricula.require(c.id)).latest_version.reviews == []
 
 
@@ -585,11 +594,13 @@ async def test_adding_a_verified_enterprise_as_co_author(
     uow: FakeUnitOfWork, make_curriculum: Any, college_admin: Principal, orgs: Any
 ) -> None:
     c = await stored(uow, make_curriculum(co_authors=[orgs.firm_a]))
-    result = await service.change_co_authors(uow, college_admin, c.id, orgs.firm_b, add=True, expected_version=1)
+    result = await service.change_co_authors(
+        uow, college_admin, c.id, orgs.firm_b, add=True, expected_version=1, now=NOW
+    )
     assert result.co_author_ids == [orgs.firm_a, orgs.firm_b]
     assert (await uow.curricula.require(c.id)).co_author_ids == [orgs.firm_a, orgs.firm_b]
 
-    await service.change_co_authors(uow, college_admin, c.id, orgs.firm_a, add=False, expected_version=2)
+    await service.change_co_authors(uow, college_admin, c.id, orgs.firm_a, add=False, expected_version=2, now=NOW)
     assert (await uow.curricula.require(c.id)).co_author_ids == [orgs.firm_b]
 
 
@@ -605,7 +616,7 @@ async def test_an_added_co_author_must_be_a_verified_enterprise(
     c = await stored(uow, make_curriculum())
     candidate = directory.put(uuid.uuid4(), kind=kind, status=status)
     with pytest.raises(ValidationFailed) as exc:
-        await service.change_co_authors(uow, college_admin, c.id, candidate, add=True, expected_version=None)
+        await service.change_co_authors(uow, college_admin, c.id, candidate, add=True, expected_version=None, now=NOW)
     assert violations(exc.value) == [("organization_id", "verified_enterprise_required")]
     assert exc.value.violations[0].message == f"organisation {candidate} is not a verified enterprise"
     assert candidate not in (await uow.curricula.require(c.id)).co_author_ids
@@ -616,7 +627,7 @@ async def test_a_co_author_may_not_change_the_co_authors(
 ) -> None:
     c = await stored(uow, make_curriculum())
     with pytest.raises(Forbidden):
-        await service.change_co_authors(uow, firm_a_admin, c.id, orgs.firm_b, add=False, expected_version=None)
+        await service.change_co_authors(uow, firm_a_admin, c.id, orgs.firm_b, add=False, expected_version=None, now=NOW)
 
 
 # ---------------------------------------------------------------------------------------------- proposals
@@ -631,7 +642,7 @@ def plc_diff(make_module: Any) -> ModuleDiff:
 async def proposed(uow: FakeUnitOfWork, published: Curriculum, p: Principal, diff: ModuleDiff) -> ChangeProposal:
     """A submitted proposal (version 1), with the unit of work's events cleared as if committed."""
     await stored(uow, published)
-    proposal = await service.submit_proposal(uow, p, published.id, diff, "PLC skills are in demand", None)
+    proposal = await service.submit_proposal(uow, p, published.id, diff, "PLC skills are in demand", None, now=NOW)
     await uow.commit()
     return proposal
 
@@ -641,7 +652,9 @@ async def test_a_co_author_submits_a_proposal(
 ) -> None:
     await stored(uow, published)
     demand = uuid.uuid4()
-    proposal = await service.submit_proposal(uow, firm_a_admin, published.id, plc_diff, "PLC is in demand", demand)
+    proposal = await service.submit_proposal(
+        uow, firm_a_admin, published.id, plc_diff, "PLC is in demand", demand, now=NOW
+    )
 
     assert proposal.proposer_org_id == orgs.firm_a
     assert (await uow.proposals.require(proposal.id)).version == 1
@@ -660,13 +673,13 @@ async def test_unknown_skills_in_a_diff_are_named_by_path(
         update_modules=[make_module("C1", 30, [(BOGUS, 2)])],
     )
     with pytest.raises(ValidationFailed) as exc:
-        await service.submit_proposal(uow, firm_a_admin, published.id, diff, "why not", None)
+        await service.submit_proposal(uow, firm_a_admin, published.id, diff, "why not", None, now=NOW)
     assert violations(exc.value) == [("diff.add_modules[0].outcomes[1].skills[0].skill_id", "known_skill")]
     assert uow.proposals.items == {}
 
     diff = ModuleDiff(update_modules=[make_module("C1", 30, [(BOGUS, 2)])])
     with pytest.raises(ValidationFailed) as exc:
-        await service.submit_proposal(uow, firm_a_admin, published.id, diff, "why not", None)
+        await service.submit_proposal(uow, firm_a_admin, published.id, diff, "why not", None, now=NOW)
     assert violations(exc.value) == [("diff.update_modules[0].outcomes[0].skills[0].skill_id", "known_skill")]
 
 
@@ -685,7 +698,7 @@ async def test_only_the_parties_admins_propose(
     await stored(uow, published)
     p = who(getattr(orgs, org_attr) if org_attr else None, role)
     with pytest.raises(Forbidden):
-        await service.submit_proposal(uow, p, published.id, plc_diff, "because", None)
+        await service.submit_proposal(uow, p, published.id, plc_diff, "because", None, now=NOW)
     assert uow.proposals.items == {}
 
 
@@ -696,7 +709,7 @@ async def test_the_proposer_may_not_review_its_own_proposal(
     for p in (firm_a_admin, who(orgs.firm_a, Role.COLLEGE_ADMIN, Role.FIRM_ADMIN)):
         with pytest.raises(Forbidden):
             await service.decide_proposal(
-                uow, p, proposal.id, "review", None, decision=ReviewDecision.APPROVE, comment="mine"
+                uow, p, proposal.id, "review", None, decision=ReviewDecision.APPROVE, comment="mine", now=NOW
             )
     assert (await uow.proposals.require(proposal.id)).reviews == []
 
@@ -710,11 +723,13 @@ async def test_reviews_then_accept_save_the_proposal_and_the_curriculums_new_dra
     plc_diff: ModuleDiff,
 ) -> None:
     proposal = await proposed(uow, published, firm_a_admin, plc_diff)
-    await service.decide_proposal(uow, college_admin, proposal.id, "review", 1, decision=ReviewDecision.APPROVE)
-    await service.decide_proposal(uow, firm_b_admin, proposal.id, "review", 2, decision=ReviewDecision.APPROVE)
+    await service.decide_proposal(
+        uow, college_admin, proposal.id, "review", 1, decision=ReviewDecision.APPROVE, now=NOW
+    )
+    await service.decide_proposal(uow, firm_b_admin, proposal.id, "review", 2, decision=ReviewDecision.APPROVE, now=NOW)
     assert uow.events == []
 
-    accepted = await service.decide_proposal(uow, college_admin, proposal.id, "accept", 3)
+    accepted = await service.decide_proposal(uow, college_admin, proposal.id, "accept", 3, now=NOW)
 
     assert accepted.status == ProposalStatus.ACCEPTED
     assert accepted.accepted_version_number == 2
@@ -738,10 +753,12 @@ async def test_accept_refuses_a_stale_proposal_version_and_emits_nothing(
     plc_diff: ModuleDiff,
 ) -> None:
     proposal = await proposed(uow, published, firm_a_admin, plc_diff)
-    await service.decide_proposal(uow, college_admin, proposal.id, "review", 1, decision=ReviewDecision.APPROVE)
-    await service.decide_proposal(uow, firm_b_admin, proposal.id, "review", 2, decision=ReviewDecision.APPROVE)
+    await service.decide_proposal(
+        uow, college_admin, proposal.id, "review", 1, decision=ReviewDecision.APPROVE, now=NOW
+    )
+    await service.decide_proposal(uow, firm_b_admin, proposal.id, "review", 2, decision=ReviewDecision.APPROVE, now=NOW)
     with pytest.raises(VersionConflict):
-        await service.decide_proposal(uow, college_admin, proposal.id, "accept", 2)
+        await service.decide_proposal(uow, college_admin, proposal.id, "accept", 2, now=NOW)
     assert (await uow.proposals.require(proposal.id)).status == ProposalStatus.SUBMITTED
     assert uow.events == []
 
@@ -758,7 +775,7 @@ async def test_only_the_colleges_admins_accept_or_reject(
     for action in ("accept", "reject"):
         for p in (firm_a_admin, firm_b_admin, who(orgs.college, Role.TEACHER)):
             with pytest.raises(Forbidden):
-                await service.decide_proposal(uow, p, proposal.id, action, None, reason="no")
+                await service.decide_proposal(uow, p, proposal.id, action, None, reason="no", now=NOW)
     assert (await uow.proposals.require(proposal.id)).status == ProposalStatus.SUBMITTED
 
 
@@ -766,7 +783,9 @@ async def test_the_college_rejects_with_a_reason(
     uow: FakeUnitOfWork, published: Curriculum, college_admin: Principal, firm_a_admin: Principal, plc_diff: ModuleDiff
 ) -> None:
     proposal = await proposed(uow, published, firm_a_admin, plc_diff)
-    rejected = await service.decide_proposal(uow, college_admin, proposal.id, "reject", 1, reason="not this year")
+    rejected = await service.decide_proposal(
+        uow, college_admin, proposal.id, "reject", 1, reason="not this year", now=NOW
+    )
     assert rejected.status == ProposalStatus.REJECTED
     assert types(uow) == [ChangeProposalRejected]
     assert uow.events[0].payload.reason == "not this year"
@@ -778,9 +797,9 @@ async def test_only_the_proposer_withdraws(
 ) -> None:
     proposal = await proposed(uow, published, firm_a_admin, plc_diff)
     with pytest.raises(Forbidden):
-        await service.decide_proposal(uow, college_admin, proposal.id, "withdraw", None)
+        await service.decide_proposal(uow, college_admin, proposal.id, "withdraw", None, now=NOW)
 
-    withdrawn = await service.decide_proposal(uow, firm_a_admin, proposal.id, "withdraw", 1)
+    withdrawn = await service.decide_proposal(uow, firm_a_admin, proposal.id, "withdraw", 1, now=NOW)
     assert withdrawn.status == ProposalStatus.WITHDRAWN
     assert (await uow.proposals.require(proposal.id)).version == 2
     assert [e.type for e in uow.events] == ["dovetail.curricula.proposal.withdrawn.v1"]
@@ -794,7 +813,7 @@ async def test_a_proposal_is_invisible_outside_the_partnership(
     with pytest.raises(NotFound):
         await service.get_proposal(uow, outsider, proposal.id)
     with pytest.raises(NotFound):
-        await service.decide_proposal(uow, outsider, proposal.id, "withdraw", None)
+        await service.decide_proposal(uow, outsider, proposal.id, "withdraw", None, now=NOW)
     with pytest.raises(NotFound):
         await service.get_proposal(uow, firm_a_admin, uuid.uuid4())
     assert (await service.get_proposal(uow, who(orgs.college, Role.TEACHER), proposal.id)).id == proposal.id
@@ -813,20 +832,20 @@ async def test_an_operator_reads_everything_but_manages_no_curriculum(
     orgs: Any,
     today: date,
 ) -> None:
-    published.start_draft()  # an unpublished version 2 the operator still sees
+    published.start_draft(now=NOW)  # an unpublished version 2 the operator still sees
     proposal = await proposed(uow, published, firm_a_admin, plc_diff)
 
     assert (await service.get_curriculum(uow, operator, published.id)).id == published.id
     assert (await service.get_proposal(uow, operator, proposal.id)).id == proposal.id
 
     writes = [
-        service.update_details(uow, operator, published.id, {"title": "Taken over"}, None),
-        service.replace_draft(uow, operator, published.id, [make_module("W9")], None, None),
-        service.lifecycle(uow, operator, published.id, "discard_draft", None, today=today),
-        service.change_co_authors(uow, operator, published.id, orgs.outsider, add=True, expected_version=None),
-        service.change_co_authors(uow, operator, published.id, orgs.firm_a, add=False, expected_version=None),
-        service.decide_proposal(uow, operator, proposal.id, "accept", None),
-        service.decide_proposal(uow, operator, proposal.id, "reject", None, reason="no"),
+        service.update_details(uow, operator, published.id, {"title": "Taken over"}, None, now=NOW),
+        service.replace_draft(uow, operator, published.id, [make_module("W9")], None, None, now=NOW),
+        service.lifecycle(uow, operator, published.id, "discard_draft", None, now=NOW),
+        service.change_co_authors(uow, operator, published.id, orgs.outsider, add=True, expected_version=None, now=NOW),
+        service.change_co_authors(uow, operator, published.id, orgs.firm_a, add=False, expected_version=None, now=NOW),
+        service.decide_proposal(uow, operator, proposal.id, "accept", None, now=NOW),
+        service.decide_proposal(uow, operator, proposal.id, "reject", None, reason="no", now=NOW),
     ]
     for write in writes:
         with pytest.raises(Forbidden):
