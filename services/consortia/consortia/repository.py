@@ -175,13 +175,6 @@ class ConsortiumRepository(AggregateRepository[Consortium]):
             await self._load_children([agg])
         return agg
 
-    async def list(
-        self, *where: sa.ColumnElement[bool], limit: int = 50, offset: int = 0, order_by: Any = None
-    ) -> tuple[list[Consortium], int]:
-        items, total = await super().list(*where, limit=limit, offset=offset, order_by=order_by)
-        await self._load_children(items)
-        return items, total
-
     async def _load_children(self, aggs: list[Consortium]) -> None:
         """Two queries for any number of consortia (a page of a list costs the same as one)."""
         if not aggs:
@@ -263,6 +256,14 @@ class ConsortiumRepository(AggregateRepository[Consortium]):
         if kind is not None:
             where.append(t.c.kind == kind.value)
         return await self.list(*where, limit=limit, offset=offset)
+
+    # Last in the class: defined earlier, this method's name would shadow the builtin in the annotations above.
+    async def list(
+        self, *where: sa.ColumnElement[bool], limit: int = 50, offset: int = 0, order_by: Any = None
+    ) -> tuple[list[Consortium], int]:
+        items, total = await super().list(*where, limit=limit, offset=offset, order_by=order_by)
+        await self._load_children(items)
+        return items, total
 
 
 _CHILDREN = {"memberships", "join_requests"}

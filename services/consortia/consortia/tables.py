@@ -183,8 +183,9 @@ class DistributionRow(AggregateColumns, SQLModel, table=True):
 
 organizations_table: sa.Table = OrganizationRow.__table__
 consortia_table: sa.Table = ConsortiumRow.__table__
-memberships_table: sa.Table = MembershipRow.__table__
-join_requests_table: sa.Table = JoinRequestRow.__table__
+# By name: these two have no aggregate base, and mypy does not see ``__table__`` on a bare SQLModel table class.
+memberships_table: sa.Table = metadata.tables[f"{SCHEMA}.{MembershipRow.__tablename__}"]
+join_requests_table: sa.Table = metadata.tables[f"{SCHEMA}.{JoinRequestRow.__tablename__}"]
 contributions_table: sa.Table = ContributionRow.__table__
 distributions_table: sa.Table = DistributionRow.__table__
 messaging = MessagingTables(metadata, SCHEMA)
