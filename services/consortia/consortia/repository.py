@@ -333,7 +333,8 @@ class ContributionRepository(AggregateRepository[Contribution]):
         where = self._ledger_filter(consortium_id, date_from=period_from, date_to=period_to)
         if kinds is not None:
             where.append(t.c.kind.in_([k.value for k in kinds]))
-        org_text = sa.cast(t.c.organization_id, sa.Text)
+        # Byte order, as Python compares strings, whatever the database's collation.
+        org_text = sa.cast(t.c.organization_id, sa.Text).collate("C")
         stmt = (
             sa.select(t.c.organization_id, t.c.currency, sa.func.sum(t.c.valuation))
             .where(*where)
