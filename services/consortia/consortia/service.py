@@ -26,6 +26,7 @@ from consortia.domain import (
     MembershipRole,
     Organization,
     OrganizationKind,
+    ValuedTotal,
     VerificationStatus,
     can_manage,
     can_record_for,
@@ -421,11 +422,14 @@ async def distribute(
     if not can_manage(p, consortium):
         raise Forbidden("only the lead organisation's admins may distribute benefits")
     rule = consortium.benefit_rule
-    contributions: list[Contribution] = []
+    totals: list[ValuedTotal] = []
     if rule is not None and rule.kind == BenefitRuleKind.CONTRIBUTION_WEIGHTED and rule.period_from and rule.period_to:
-        contributions = await uow.contributions.in_period(consortium.id, rule.period_from, rule.period_to)
+        # Summed by Postgres: a long ledger costs one row per member and currency here, not one per line.
+        totals = await uow.contributions.valued_totals(
+            consortium.id, period_from=rule.period_from, period_to=rule.period_to, kinds=rule.kinds
+        )
     today = await _consortium_today(uow, consortium, now)
-    distribution, events = consortium.distribute(amount, currency, contributions, uuid.uuid4(), today, now=now)
+    distribution, events = consortium.distribute(amount, currency, totals, uuid.uuid4(), today, now=now)
     await uow.consortia.save(consortium, expected_version=expected_version)
     await uow.distributions.add(distribution)
     uow.emit(*events)

@@ -1,4 +1,4 @@
-"""Tables of the consortia schema: organisations, consortia (members inline as JSONB), the ledger, messaging."""
+"""Tables of the consortia schema: organisations, consortia with their memberships and join requests, the ledger."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from dovetail_shared.db import MessagingTables
 from dovetail_shared.tables import AggregateColumns
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
 
 SCHEMA = "consortia"
@@ -55,11 +55,10 @@ class OrganizationRow(AggregateColumns, SQLModel, table=True):
 
 
 class ConsortiumRow(AggregateColumns, SQLModel, table=True):
-    """A consortium with its memberships, join requests and benefit rule: one row, one optimistic version."""
+    """A consortium's root row: it carries the one optimistic version of the consortium and its children."""
 
     __tablename__ = "consortia"
     __table_args__ = (
-        sa.Index("ix_consortia_consortia_members", "member_organization_ids", postgresql_using="gin"),
         sa.Index("ix_consortia_consortia_created", "created_at", "id"),
         sa.Index("ix_consortia_consortia_status", "status", "created_at"),
         sa.Index("ix_consortia_consortia_kind", "kind", "created_at"),
@@ -73,14 +72,74 @@ class ConsortiumRow(AggregateColumns, SQLModel, table=True):
     lead_organization_id: uuid.UUID = Field(nullable=False, index=True)
     status: str = Field(sa_type=sa.Text, nullable=False)
     benefit_rule: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(JSONB(none_as_null=True)))
-    memberships: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
-    join_requests: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
     activated_on: date | None = None
     dissolved_on: date | None = None
-    # Denormalised from ``memberships`` so "the consortia this organisation is in" is an indexed query.
-    member_organization_ids: list[uuid.UUID] = Field(
-        default_factory=list, sa_column=sa.Column(ARRAY(UUID(as_uuid=True)), nullable=False)
+
+
+def _consortium_fk() -> Any:
+    # A child row belongs to its consortium; deleting a consortium (tests, an operator's cleanup) takes them along.
+    return sa.Column(UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.consortia.id", ondelete="CASCADE"), nullable=False)
+
+
+class MembershipRow(SQLModel, table=True):
+    """One stint of an organisation in a consortium (ADR 0018): a row, so a change writes only itself.
+
+    ``position`` keeps the order stints were opened in (the domain's list order). Versioned through the
+    consortium's root row, which every change of a stint also updates.
+    """
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        sa.UniqueConstraint("consortium_id", "position", name="uq_consortia_memberships_position"),
+        # At most one open stint per organisation and consortium; also "the consortia it is an active member of".
+        sa.Index(
+            "uq_consortia_memberships_active",
+            "organization_id",
+            "consortium_id",
+            unique=True,
+            postgresql_where=sa.text("left_on IS NULL"),
+        ),
+        {"schema": SCHEMA},
     )
+
+    id: uuid.UUID = Field(primary_key=True)
+    consortium_id: uuid.UUID = Field(sa_column=_consortium_fk())
+    position: int = Field(nullable=False)
+    organization_id: uuid.UUID = Field(nullable=False)
+    organization_kind: str = Field(sa_type=sa.Text, nullable=False)
+    role: str = Field(sa_type=sa.Text, nullable=False)
+    joined_on: date = Field(nullable=False)
+    left_on: date | None = None
+    ended_by_dissolution: bool = Field(nullable=False)
+
+
+class JoinRequestRow(SQLModel, table=True):
+    """One request to join a consortium (ADR 0018); ``position`` is the order they were filed in."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        sa.UniqueConstraint("consortium_id", "position", name="uq_consortia_join_requests_position"),
+        # The domain's "one pending request per organisation", held by the database too.
+        sa.Index(
+            "uq_consortia_join_requests_pending",
+            "consortium_id",
+            "organization_id",
+            unique=True,
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    consortium_id: uuid.UUID = Field(sa_column=_consortium_fk())
+    position: int = Field(nullable=False)
+    organization_id: uuid.UUID = Field(nullable=False)
+    organization_kind: str = Field(sa_type=sa.Text, nullable=False)
+    requested_role: str = Field(sa_type=sa.Text, nullable=False)
+    status: str = Field(sa_type=sa.Text, nullable=False)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    requested_on: date = Field(nullable=False)
+    decided_on: date | None = None
 
 
 class ContributionRow(AggregateColumns, SQLModel, table=True):
@@ -108,6 +167,8 @@ class ContributionRow(AggregateColumns, SQLModel, table=True):
 
 
 class DistributionRow(AggregateColumns, SQLModel, table=True):
+    """One distribution; its allocations are written once with it and never change (ADR 0018: they stay JSONB)."""
+
     __tablename__ = "distributions"
     __table_args__ = (
         sa.Index("ix_consortia_distributions_consortium", "consortium_id", "created_at"),
@@ -124,6 +185,9 @@ class DistributionRow(AggregateColumns, SQLModel, table=True):
 
 organizations_table: sa.Table = OrganizationRow.__table__
 consortia_table: sa.Table = ConsortiumRow.__table__
+# By name: these two have no aggregate base, and mypy does not see ``__table__`` on a bare SQLModel table class.
+memberships_table: sa.Table = metadata.tables[f"{SCHEMA}.{MembershipRow.__tablename__}"]
+join_requests_table: sa.Table = metadata.tables[f"{SCHEMA}.{JoinRequestRow.__tablename__}"]
 contributions_table: sa.Table = ContributionRow.__table__
 distributions_table: sa.Table = DistributionRow.__table__
 messaging = MessagingTables(metadata, SCHEMA)

@@ -21,7 +21,9 @@ from consortia.domain.contributions import (
     Contribution,
     ContributionKind,
     LedgerTotal,
+    ValuedTotal,
     ledger_totals,
+    valued_totals,
 )
 from consortia.domain.money import DEFAULT_CURRENCY, minor_unit_exponent, normalize_currency
 from consortia.domain.organization import (
@@ -68,6 +70,7 @@ __all__ = [
     "Organization",
     "OrganizationKind",
     "Share",
+    "ValuedTotal",
     "VerificationStatus",
     "active_role",
     "allocate",
@@ -86,4 +89,5 @@ __all__ = [
     "ledger_totals",
     "minor_unit_exponent",
     "normalize_currency",
+    "valued_totals",
 ]

@@ -41,7 +41,7 @@ from pydantic import BaseModel, Field
 from consortia.domain import money
 from consortia.domain._checks import optional_text
 from consortia.domain.benefits import Allocation, BenefitRule, BenefitRuleKind, Distribution, allocate
-from consortia.domain.contributions import Contribution, ContributionKind
+from consortia.domain.contributions import Contribution, ContributionKind, ValuedTotal
 from consortia.domain.organization import OrganizationKind
 
 
@@ -67,6 +67,8 @@ class JoinRequestStatus(StrEnum):
 class Membership(BaseModel):
     """One stint of an organisation in the consortium; leaving closes it, rejoining opens a new one."""
 
+    # The stint's own identity, so the repository can write one stint without rewriting the others.
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
     organization_id: uuid.UUID
     organization_kind: OrganizationKind
     role: MembershipRole
@@ -107,9 +109,12 @@ class Consortium(Aggregate):
     ``organization_verified``; the rule that only verified organisations may take part lives here, so no
     entrypoint can forget it. Checking once at request time is enough because verification is final.
 
-    Every method that changes something calls ``touch`` so the repository bumps ``version``; that is also
-    why ``record_contribution`` and ``distribute`` touch the consortium: they read its membership, and the
-    version bump makes them conflict with a concurrent membership change instead of using a stale one.
+    Every method that changes something calls ``touch`` so the repository bumps ``version``; ``distribute``
+    touches the consortium too: it reads the rule and the membership, and the version bump makes it conflict
+    with a concurrent change instead of using a stale one. A ledger line does not (ADR 0014).
+
+    Memberships and join requests are rows of their own in storage (ADR 0018); here they are plain lists, and
+    the repository writes only the elements a method changed or added.
 
     Time comes in as parameters (ADR 0015): ``now`` is the instant of the change (``updated_at``, event
     times); ``today`` is a local calendar date chosen by the service: the lead's for the consortium's own
@@ -451,7 +456,7 @@ class Consortium(Aggregate):
         self,
         amount: Decimal,
         currency: str,
-        contributions: Iterable[Contribution],
+        totals: Iterable[ValuedTotal],
         distribution_id: uuid.UUID,
         today: date,
         *,
@@ -459,10 +464,11 @@ class Consortium(Aggregate):
     ) -> tuple[Distribution, list[DomainEvent]]:
         """Splits ``amount`` among active members under the benefit rule (largest remainder, exact).
 
-        ``contributions`` may be the whole ledger: lines of other consortia, outside the rule's period or
-        kinds, or of organisations no longer members are ignored. Weighted rules count only lines in the
-        distribution's currency and refuse (``currency_mismatch``) when an in-scope line is in another,
-        because adding valuations across currencies would weigh members wrongly.
+        ``totals`` are the valuations of the rule's period and kinds per organisation and currency (the
+        repository sums them in SQL; ``valued_totals`` is the Python reading); a fixed-shares rule ignores them.
+        Organisations no longer members are not weighed. Weighted rules refuse (``currency_mismatch``) when a
+        member's lines in scope are valued in another currency, because adding valuations across currencies
+        would weigh members wrongly.
         """
         if self.status != ConsortiumStatus.ACTIVE:
             raise InvalidTransition("consortium", self.status.value, "distribute benefits of")
@@ -474,7 +480,7 @@ class Consortium(Aggregate):
         if rule.kind == BenefitRuleKind.FIXED_SHARES:
             weights = self._fixed_weights(rule)
         else:
-            weights = self._contribution_weights(rule, code, contributions)
+            weights = self._contribution_weights(rule, code, totals)
         shares = allocate(amount, weights, money.minor_unit_exponent(code))
 
         distribution = Distribution(
@@ -514,28 +520,23 @@ class Consortium(Aggregate):
         return {share.organization_id: share.percent for share in rule.shares}
 
     def _contribution_weights(
-        self, rule: BenefitRule, currency: str, contributions: Iterable[Contribution]
+        self, rule: BenefitRule, currency: str, totals: Iterable[ValuedTotal]
     ) -> dict[uuid.UUID, Decimal]:
         if rule.period_from is None or rule.period_to is None:  # check() guarantees both; this narrows types
             raise ValidationFailed("benefit_rule", "period_required", "the rule has no period")
         members = {m.organization_id for m in self.active_memberships}
         weights: dict[uuid.UUID, Decimal] = {}
-        for c in contributions:
-            in_scope = (
-                c.consortium_id == self.id
-                and c.organization_id in members
-                and rule.period_from <= c.contributed_on <= rule.period_to
-                and (rule.kinds is None or c.kind in rule.kinds)
-            )
-            if not in_scope:
+        for total in totals:
+            if total.organization_id not in members:
                 continue
-            if c.currency != currency:
+            if total.currency != currency:
                 raise ValidationFailed(
                     "currency",
                     "currency_mismatch",
-                    f"contribution {c.id} is valued in {c.currency}, the distribution is in {currency}",
+                    f"organisation {total.organization_id} has contributions valued in {total.currency} in the "
+                    f"rule's period, the distribution is in {currency}",
                 )
-            weights[c.organization_id] = weights.get(c.organization_id, Decimal(0)) + c.valuation
+            weights[total.organization_id] = weights.get(total.organization_id, Decimal(0)) + total.valuation
         positive = {org: weights[org] for org in sorted(weights, key=str) if weights[org] > 0}
         if not positive:
             raise ValidationFailed(

@@ -147,3 +147,41 @@ def ledger_totals(
             valuation_by_currency=valuations[(org_id, kind)],
         )
     return totals
+
+
+class ValuedTotal(BaseModel):
+    """What one organisation's lines in scope are worth in one currency: the weight a weighted rule reads.
+
+    The repository sums these in SQL (one ``SUM … GROUP BY``); ``valued_totals`` is the same reading in Python,
+    for unit tests and as the reference the SQL is tested against.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    organization_id: uuid.UUID
+    currency: str
+    valuation: Decimal
+
+
+def valued_totals(
+    contributions: Iterable[Contribution],
+    consortium_id: uuid.UUID,
+    period_from: date,
+    period_to: date,
+    kinds: Iterable[ContributionKind] | None = None,
+) -> list[ValuedTotal]:
+    """Per organisation and currency, the valuation of the consortium's lines dated in the period (both ends
+    included), of the given kinds (``None``: every kind); sorted by organisation id (as text), then currency."""
+    wanted = None if kinds is None else set(kinds)
+    sums: dict[tuple[uuid.UUID, str], Decimal] = {}
+    for c in contributions:
+        if c.consortium_id != consortium_id or not period_from <= c.contributed_on <= period_to:
+            continue
+        if wanted is not None and c.kind not in wanted:
+            continue
+        key = (c.organization_id, c.currency)
+        sums[key] = sums.get(key, Decimal(0)) + c.valuation
+    return [
+        ValuedTotal(organization_id=org, currency=currency, valuation=value)
+        for (org, currency), value in sorted(sums.items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))
+    ]

@@ -13,6 +13,7 @@ import uuid
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from consortia.domain import ConsortiumKind, ConsortiumStatus, ContributionKind, OrganizationKind, VerificationStatus
 from consortia.repository import ConsortiumRepository, ContributionRepository, OrganizationRepository
 from dovetail_shared.principal import Principal
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 pytestmark = pytest.mark.integration
 
 ROWS = 30_000
-BIG = {"organizations", "consortia", "contributions"}
+BIG = {"organizations", "consortia", "memberships", "join_requests", "contributions"}
 CONSORTIUM = uuid.UUID("00000000-0000-0000-0000-000000000007")
 MEMBER = uuid.UUID("00000000-0000-0000-0000-000000000042")
 
@@ -35,11 +36,27 @@ SEED = [
         CASE WHEN i % 20 = 0 THEN 'verified' WHEN i % 50 = 3 THEN 'rejected' ELSE 'pending' END, 'user-' || i
       FROM generate_series(1, {ROWS}) AS i""",
     f"""INSERT INTO consortia.consortia (id, version, created_at, updated_at, name, kind, charter,
-        lead_organization_id, status, memberships, join_requests, member_organization_ids)
-      SELECT gen_random_uuid(), 1, now() - i * interval '1 minute', now(), 'c ' || i,
+        lead_organization_id, status)
+      SELECT md5('c' || i)::uuid, 1, now() - i * interval '1 minute', now(), 'c ' || i,
         CASE WHEN i % 50 = 0 THEN 'project' ELSE 'city_consortium' END, 'charter', gen_random_uuid(),
-        CASE WHEN i % 50 = 1 THEN 'dissolved' ELSE 'active' END, '[]', '[]',
-        ARRAY[gen_random_uuid()] || CASE WHEN i % 500 = 0 THEN ARRAY['{MEMBER}'::uuid] ELSE '{{}}'::uuid[] END
+        CASE WHEN i % 50 = 1 THEN 'dissolved' ELSE 'active' END
+      FROM generate_series(1, {ROWS}) AS i""",
+    # Every consortium has its lead and a member who left; MEMBER is an open member of one in 500.
+    f"""INSERT INTO consortia.memberships (id, consortium_id, position, organization_id, organization_kind, role,
+        joined_on, left_on, ended_by_dissolution)
+      SELECT gen_random_uuid(), md5('c' || i)::uuid, p, gen_random_uuid(), 'college',
+        CASE WHEN p = 0 THEN 'lead' ELSE 'member' END, date '2026-01-01',
+        CASE WHEN p = 1 THEN date '2026-02-01' END, false
+      FROM generate_series(1, {ROWS}) AS i, generate_series(0, 1) AS p""",
+    f"""INSERT INTO consortia.memberships (id, consortium_id, position, organization_id, organization_kind, role,
+        joined_on, ended_by_dissolution)
+      SELECT gen_random_uuid(), md5('c' || i)::uuid, 2, '{MEMBER}'::uuid, 'enterprise', 'member', date '2026-01-01',
+        false
+      FROM generate_series(500, {ROWS}, 500) AS i""",
+    f"""INSERT INTO consortia.join_requests (id, consortium_id, position, organization_id, organization_kind,
+        requested_role, status, reason, requested_on, decided_on)
+      SELECT gen_random_uuid(), md5('c' || i)::uuid, 0, gen_random_uuid(), 'enterprise', 'member', 'rejected',
+        'no', date '2026-01-01', date '2026-01-02'
       FROM generate_series(1, {ROWS}) AS i""",
     # 300 consortia with 100 lines each; the one the test reads is one of them.
     f"""INSERT INTO consortia.contributions (id, version, created_at, updated_at, consortium_id, organization_id,
@@ -99,6 +116,10 @@ async def test_every_list_query_uses_an_index(engine: AsyncEngine) -> None:
             await consortia.search(limit=50, offset=0, **query)  # type: ignore[arg-type]
             await assert_indexed(conn, recorder, f"consortia {case}")
 
+        # Loading one consortium reads its root and its two kinds of child rows, each by index.
+        await consortia.get(uuid.UUID(await conn.scalar(sa.text("SELECT md5('c' || 4242)::uuid::text"))))
+        await assert_indexed(conn, recorder, "one consortium with its children")
+
         ledger = ContributionRepository(session)
         ledger_cases = {
             "all": {},
@@ -112,3 +133,7 @@ async def test_every_list_query_uses_an_index(engine: AsyncEngine) -> None:
             await assert_indexed(conn, recorder, f"ledger {case}")
         await ledger.totals(CONSORTIUM, date_from=None, date_to=None)
         await assert_indexed(conn, recorder, "ledger totals")
+        for kinds in (None, [ContributionKind.IP]):
+            period = dict(period_from=date(2026, 2, 1), period_to=date(2026, 6, 1))
+            await ledger.valued_totals(CONSORTIUM, kinds=kinds, **period)
+            await assert_indexed(conn, recorder, f"valued totals of {kinds}")

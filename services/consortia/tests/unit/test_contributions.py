@@ -13,7 +13,9 @@ from consortia.domain import (
     ContributionKind,
     LedgerTotal,
     OrganizationKind,
+    ValuedTotal,
     ledger_totals,
+    valued_totals,
 )
 from dovetail_shared.errors import ValidationFailed
 from dovetail_shared.events.consortia import ContributionRecorded
@@ -180,3 +182,44 @@ def test_ledger_totals_per_organisation_kind_unit_and_currency() -> None:
 
 def test_ledger_totals_of_nothing_is_empty() -> None:
     assert ledger_totals([]) == {}
+
+
+def test_valued_totals_sum_the_periods_lines_per_organisation_and_currency(
+    active: Consortium, lead_id: uuid.UUID, today: date
+) -> None:
+    """The Python reading of what the repository sums in SQL for a weighted distribution."""
+    start, end = today - timedelta(days=30), today - timedelta(days=1)
+    other = uuid.uuid4()
+
+    def line(org: uuid.UUID, value: str, on: date, *, kind: str = "funding", currency: str = "CNY") -> Contribution:
+        return Contribution(
+            consortium_id=active.id,
+            organization_id=org,
+            kind=ContributionKind(kind),
+            quantity=Decimal(1),
+            unit="lot",
+            valuation=Decimal(value),
+            currency=currency,
+            contributed_on=on,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+
+    lines = [
+        line(lead_id, "0.10", start),  # both ends of the period count
+        line(lead_id, "0.20", end),
+        line(lead_id, "5.00", end, currency="USD"),
+        line(other, "1.00", start, kind="ip"),
+        line(other, "9.00", start - timedelta(days=1)),  # before the period
+        line(other, "9.00", today),  # after it
+        line(lead_id, "9.00", start).model_copy(update={"consortium_id": uuid.uuid4()}),  # another consortium
+    ]
+    everything = valued_totals(lines, active.id, start, end)
+    expected = [
+        ValuedTotal(organization_id=lead_id, currency="CNY", valuation=Decimal("0.30")),
+        ValuedTotal(organization_id=lead_id, currency="USD", valuation=Decimal("5.00")),
+        ValuedTotal(organization_id=other, currency="CNY", valuation=Decimal("1.00")),
+    ]
+    assert everything == sorted(expected, key=lambda t: (str(t.organization_id), t.currency))
+    assert valued_totals(lines, active.id, start, end, [ContributionKind.IP]) == [expected[2]]
+    assert valued_totals(lines, active.id, today + timedelta(days=1), today + timedelta(days=9)) == []

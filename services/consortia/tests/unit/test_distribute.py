@@ -14,6 +14,8 @@ from consortia.domain import (
     Contribution,
     ContributionKind,
     OrganizationKind,
+    ValuedTotal,
+    valued_totals,
 )
 from dovetail_shared.errors import InvalidTransition, ValidationFailed
 from dovetail_shared.events.consortia import BenefitDistributed
@@ -35,6 +37,13 @@ def contribute(
         org, kind, Decimal(1), "lot", Decimal(value), on, date(2025, 12, 31), currency=currency, now=NOW
     )
     return contribution
+
+
+def weighed(consortium: Consortium, ledger: list[Contribution]) -> list[ValuedTotal]:
+    """The totals the repository would sum for the consortium's rule (its period and kinds)."""
+    rule = consortium.benefit_rule
+    assert rule is not None and rule.period_from is not None and rule.period_to is not None
+    return valued_totals(ledger, consortium.id, rule.period_from, rule.period_to, rule.kinds)
 
 
 def firm_of(consortium: Consortium) -> uuid.UUID:
@@ -84,7 +93,9 @@ def test_weighted_distribution_counts_only_members_period_kind_and_consortium(
         BenefitRule.weighted(JAN1, JUN30, [ContributionKind.FUNDING, ContributionKind.EQUIPMENT_HOURS]), now=NOW
     )
 
-    distribution, _ = active.distribute(Decimal("900.00"), "CNY", [*ledger, elsewhere], uuid.uuid4(), today, now=NOW)
+    distribution, _ = active.distribute(
+        Decimal("900.00"), "CNY", weighed(active, [*ledger, elsewhere]), uuid.uuid4(), today, now=NOW
+    )
 
     # Weights: lead 3000, firm 1500 → 600 / 300.
     assert {a.organization_id: a.amount for a in distribution.allocations} == {
@@ -100,7 +111,7 @@ def test_weighted_distribution_without_valued_contributions_has_no_weight(
     ledger = [contribute(active, lead_id, "0")]
     active.set_benefit_rule(BenefitRule.weighted(JAN1, JUN30), now=NOW)
     with pytest.raises(ValidationFailed) as err:
-        active.distribute(Decimal("100.00"), "CNY", ledger, uuid.uuid4(), today, now=NOW)
+        active.distribute(Decimal("100.00"), "CNY", weighed(active, ledger), uuid.uuid4(), today, now=NOW)
     assert [(v.field, v.rule) for v in err.value.violations] == [("benefit_rule", "no_weight")]
 
 
@@ -108,7 +119,7 @@ def test_weighted_distribution_refuses_mixed_currencies(active: Consortium, lead
     ledger = [contribute(active, lead_id, "100.00"), contribute(active, lead_id, "10.00", currency="USD")]
     active.set_benefit_rule(BenefitRule.weighted(JAN1, JUN30), now=NOW)
     with pytest.raises(ValidationFailed) as err:
-        active.distribute(Decimal("100.00"), "CNY", ledger, uuid.uuid4(), today, now=NOW)
+        active.distribute(Decimal("100.00"), "CNY", weighed(active, ledger), uuid.uuid4(), today, now=NOW)
     assert err.value.violations[0].rule == "currency_mismatch"
 
 

@@ -24,8 +24,10 @@ from consortia.domain import (
     MembershipRole,
     Organization,
     OrganizationKind,
+    ValuedTotal,
     VerificationStatus,
     ledger_totals,
+    valued_totals,
 )
 from consortia.repository import registration_number_taken
 from dovetail_shared.errors import (
@@ -129,8 +131,10 @@ class FakeContributions(InMemoryRepository[Contribution]):
         lines = sorted(self._of(consortium_id, **filters), key=lambda c: (c.contributed_on, c.created_at))
         return lines[offset : offset + limit], len(lines)
 
-    async def in_period(self, consortium_id: uuid.UUID, date_from: date, date_to: date) -> list[Contribution]:
-        return sorted(self._of(consortium_id, date_from=date_from, date_to=date_to), key=lambda c: c.id)
+    async def valued_totals(
+        self, consortium_id: uuid.UUID, *, period_from: date, period_to: date, kinds: list[ContributionKind] | None
+    ) -> list[ValuedTotal]:
+        return valued_totals(self.items.values(), consortium_id, period_from, period_to, kinds)
 
     async def totals(
         self, consortium_id: uuid.UUID, *, date_from: date | None, date_to: date | None
