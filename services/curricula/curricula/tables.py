@@ -45,6 +45,9 @@ class CurriculumRow(AggregateColumns, SQLModel, table=True):
     versions: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONB, nullable=False))
     # Denormalised from ``versions`` so "what may outsiders see" is an indexable column.
     published_version_number: int | None = Field(default=None, index=True)
+    # What outsiders see has its own version and timestamp: private work does not move them (ADR 0009).
+    public_version: int = Field(nullable=False)
+    public_updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
 
 
 class ProposalRow(AggregateColumns, SQLModel, table=True):

@@ -114,6 +114,10 @@ class Curriculum(Aggregate):
     Invariants: ``versions`` is never empty and numbers are 1..n in creation order; at most one version is
     open (draft, in_review or approved); at most one is published; ``co_author_ids`` is unique and never
     holds the college.
+
+    ``public_version``/``public_updated_at`` describe what outsiders see (the curriculum's own facts and its
+    published version): they move on publish, retire and changes of those facts, never on private work
+    (drafts, reviews, proposals), so an outsider cannot watch the partnership's activity (ADR 0009).
     """
 
     college_id: uuid.UUID
@@ -125,6 +129,8 @@ class Curriculum(Aggregate):
     co_author_ids: list[uuid.UUID] = Field(default_factory=list)
     approval_rule: ApprovalRule = ApprovalRule.ALL_CO_AUTHORS
     versions: list[CurriculumVersion] = Field(default_factory=list)
+    public_version: int = 1
+    public_updated_at: datetime = Field(default_factory=utcnow)
 
     # ---- creation -------------------------------------------------------------------------------------
 
@@ -171,6 +177,7 @@ class Curriculum(Aggregate):
             approval_rule=approval_rule,
             versions=[CurriculumVersion(number=1)],
         )
+        curriculum.public_updated_at = curriculum.updated_at
         event = CurriculumCreated(
             curriculum_id=curriculum.id,
             college_id=college_id,
@@ -248,7 +255,7 @@ class Curriculum(Aggregate):
                 "co_author_ids", Rule.MAX_ITEMS, f"a curriculum has at most {CO_AUTHORS_MAX} co-authors"
             )
         self.co_author_ids.append(org_id)
-        self.touch()
+        self._touch_public()
         return [self._event(self._updated_payload())]
 
     def remove_co_author(self, org_id: uuid.UUID) -> list[DomainEvent]:
@@ -260,7 +267,7 @@ class Curriculum(Aggregate):
         v = self.open_version
         if v is not None and v.status == VersionStatus.IN_REVIEW and self.is_approved(v):
             v.status = VersionStatus.APPROVED
-        self.touch()
+        self._touch_public()
         return [self._event(self._updated_payload())]
 
     def update_details(
@@ -294,7 +301,7 @@ class Curriculum(Aggregate):
         version = self.open_version
         if version is not None and version.status == VersionStatus.IN_REVIEW and self.is_approved(version):
             version.status = VersionStatus.APPROVED  # a looser rule may already be met
-        self.touch()
+        self._touch_public()
         return [self._event(self._updated_payload())]
 
     def discard_open_version(self) -> list[DomainEvent]:
@@ -385,7 +392,7 @@ class Curriculum(Aggregate):
         events = [self._event(self._published_payload(version))]
         if previous is not None:
             events.append(self._retire(previous, now))
-        self.touch()
+        self._touch_public()
         return events
 
     def retire_version(self, number: int) -> list[DomainEvent]:
@@ -394,7 +401,7 @@ class Curriculum(Aggregate):
         if version.status != VersionStatus.PUBLISHED:
             raise InvalidTransition(VERSION_ENTITY, version.status, "retire")
         event = self._retire(version, utcnow())
-        self.touch()
+        self._touch_public()
         return [event]
 
     def start_draft(self) -> list[DomainEvent]:
@@ -435,6 +442,12 @@ class Curriculum(Aggregate):
             )
 
     # ---- internals ------------------------------------------------------------------------------------
+
+    def _touch_public(self) -> None:
+        """A change outsiders can see: the public view gets a new version and the same instant as the root."""
+        self.touch()
+        self.public_version += 1
+        self.public_updated_at = self.updated_at
 
     def _require_open(self, status: VersionStatus, action: str) -> CurriculumVersion:
         version = self.open_version

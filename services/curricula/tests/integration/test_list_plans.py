@@ -27,12 +27,12 @@ CURRICULUM = uuid.UUID("00000000-0000-0000-0000-000000000033")
 
 SEED = [
     f"""INSERT INTO curricula.curricula (id, version, created_at, updated_at, college_id, title, target_occupation,
-        level, co_author_ids, approval_rule, versions, published_version_number)
+        level, co_author_ids, approval_rule, versions, published_version_number, public_version, public_updated_at)
       SELECT gen_random_uuid(), 1, now() - i * interval '1 minute', now(),
         CASE WHEN i % 100 = 0 THEN '{COLLEGE}'::uuid ELSE gen_random_uuid() END, 'c ' || i,
         CASE WHEN i % 50 = 0 THEN 'occ-rare' ELSE 'occ-' || (i % 5) END, 'higher_vocational',
         CASE WHEN i % 100 = 1 THEN ARRAY['{FIRM}'::uuid] ELSE ARRAY[gen_random_uuid()] END, 'all_co_authors', '[]',
-        CASE WHEN i % 100 = 50 THEN 1 END
+        CASE WHEN i % 100 = 50 THEN 1 END, 1, now()
       FROM generate_series(1, {ROWS}) AS i""",
     f"""INSERT INTO curricula.change_proposals (id, version, created_at, updated_at, curriculum_id, proposer_org_id,
         base_version_number, rationale, diff, status, reviews)
