@@ -39,6 +39,9 @@ from curricula.domain.values import (
 TITLE_MAX = 200
 OCCUPATION_MAX = 500
 CO_AUTHORS_MAX = 50  # every one is carried by curriculum.created/updated and version.published
+# A version row holds its reviews: one approval per co-author, and one request for changes per review round,
+# which only the rounds bound. Past this many rounds the draft is better discarded and restarted (ADR 0012).
+REVIEW_ROUNDS_MAX = 100
 VERSION_ENTITY = "curriculum version"
 
 
@@ -362,6 +365,14 @@ class Curriculum(Aggregate):
         out.raise_if_any()
         review = VersionReview(organization_id=org_id, decision=decision, comment=comment)
         if decision == ReviewDecision.REQUEST_CHANGES:
+            rounds = sum(1 for r in version.reviews if r.decision == ReviewDecision.REQUEST_CHANGES)
+            if rounds >= REVIEW_ROUNDS_MAX:
+                raise ValidationFailed(
+                    "reviews",
+                    Rule.MAX_ITEMS,
+                    f"this version was sent back {rounds} times, the most one version keeps; "
+                    "discard it and start a new draft",
+                )
             version.reviews = [r for r in version.reviews if r.decision != ReviewDecision.APPROVE]
             version.reviews.append(review)
             version.status = VersionStatus.DRAFT
