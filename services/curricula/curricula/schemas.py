@@ -185,9 +185,13 @@ class VersionPublic(BaseModel):
 
 class CurriculumPublic(BaseModel):
     id: uuid.UUID
-    version: int = Field(description="Optimistic-concurrency version; send it back as If-Match")
+    version: int = Field(
+        description="For the college and co-authors, the optimistic-concurrency version (send it back as "
+        'If-Match, as the ETag says). For everyone else, the version of the public view (ETag "p<n>"): it moves '
+        "only when what they can see changes, and no write accepts it"
+    )
     created_at: datetime
-    updated_at: datetime
+    updated_at: datetime = Field(description="When what the caller can see last changed")
     college_id: uuid.UUID
     title: str
     title_zh: str | None
@@ -206,9 +210,9 @@ class CurriculumPublic(BaseModel):
         published = c.published_version
         return cls(
             id=c.id,
-            version=c.version,
+            version=view.version,
             created_at=c.created_at,
-            updated_at=c.updated_at,
+            updated_at=view.updated_at,
             college_id=c.college_id,
             title=c.title,
             title_zh=c.title_zh,

@@ -38,8 +38,9 @@ UoW = Annotated[CurriculaUnitOfWork, Transaction]
 
 
 def _out(response: Response, c: Any, p: Principal | None) -> CurriculumPublic:
-    response.headers["ETag"] = f'"{c.version}"'
-    return CurriculumPublic.of(service.view(p, c))
+    view = service.view(p, c)
+    response.headers["ETag"] = view.etag
+    return CurriculumPublic.of(view)
 
 
 def _proposal_out(response: Response, proposal: Any) -> ProposalPublic:

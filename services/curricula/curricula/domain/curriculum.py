@@ -39,6 +39,9 @@ from curricula.domain.values import (
 TITLE_MAX = 200
 OCCUPATION_MAX = 500
 CO_AUTHORS_MAX = 50  # every one is carried by curriculum.created/updated and version.published
+# A version row holds its reviews: one approval per co-author, and one request for changes per review round,
+# which only the rounds bound. Past this many rounds the draft is better discarded and restarted (ADR 0012).
+REVIEW_ROUNDS_MAX = 100
 VERSION_ENTITY = "curriculum version"
 
 
@@ -114,6 +117,10 @@ class Curriculum(Aggregate):
     Invariants: ``versions`` is never empty and numbers are 1..n in creation order; at most one version is
     open (draft, in_review or approved); at most one is published; ``co_author_ids`` is unique and never
     holds the college.
+
+    ``public_version``/``public_updated_at`` describe what outsiders see (the curriculum's own facts and its
+    published version): they move on publish, retire and changes of those facts, never on private work
+    (drafts, reviews, proposals), so an outsider cannot watch the partnership's activity (ADR 0009).
     """
 
     college_id: uuid.UUID
@@ -125,6 +132,8 @@ class Curriculum(Aggregate):
     co_author_ids: list[uuid.UUID] = Field(default_factory=list)
     approval_rule: ApprovalRule = ApprovalRule.ALL_CO_AUTHORS
     versions: list[CurriculumVersion] = Field(default_factory=list)
+    public_version: int = 1
+    public_updated_at: datetime
 
     # ---- creation -------------------------------------------------------------------------------------
 
@@ -173,6 +182,7 @@ class Curriculum(Aggregate):
             versions=[CurriculumVersion(number=1, created_at=now)],
             created_at=now,
             updated_at=now,
+            public_updated_at=now,
         )
         event = CurriculumCreated(
             curriculum_id=curriculum.id,
@@ -251,7 +261,7 @@ class Curriculum(Aggregate):
                 "co_author_ids", Rule.MAX_ITEMS, f"a curriculum has at most {CO_AUTHORS_MAX} co-authors"
             )
         self.co_author_ids.append(org_id)
-        self.touch(now)
+        self._touch_public(now)
         return [self._event(self._updated_payload(), now)]
 
     def remove_co_author(self, org_id: uuid.UUID, *, now: datetime) -> list[DomainEvent]:
@@ -263,7 +273,7 @@ class Curriculum(Aggregate):
         v = self.open_version
         if v is not None and v.status == VersionStatus.IN_REVIEW and self.is_approved(v):
             v.status = VersionStatus.APPROVED
-        self.touch(now)
+        self._touch_public(now)
         return [self._event(self._updated_payload(), now)]
 
     def update_details(
@@ -298,7 +308,7 @@ class Curriculum(Aggregate):
         version = self.open_version
         if version is not None and version.status == VersionStatus.IN_REVIEW and self.is_approved(version):
             version.status = VersionStatus.APPROVED  # a looser rule may already be met
-        self.touch(now)
+        self._touch_public(now)
         return [self._event(self._updated_payload(), now)]
 
     def discard_open_version(self, *, now: datetime) -> list[DomainEvent]:
@@ -363,6 +373,14 @@ class Curriculum(Aggregate):
         out.raise_if_any()
         review = VersionReview(organization_id=org_id, decision=decision, comment=comment, at=now)
         if decision == ReviewDecision.REQUEST_CHANGES:
+            rounds = sum(1 for r in version.reviews if r.decision == ReviewDecision.REQUEST_CHANGES)
+            if rounds >= REVIEW_ROUNDS_MAX:
+                raise ValidationFailed(
+                    "reviews",
+                    Rule.MAX_ITEMS,
+                    f"this version was sent back {rounds} times, the most one version keeps; "
+                    "discard it and start a new draft",
+                )
             version.reviews = [r for r in version.reviews if r.decision != ReviewDecision.APPROVE]
             version.reviews.append(review)
             version.status = VersionStatus.DRAFT
@@ -393,7 +411,7 @@ class Curriculum(Aggregate):
         events = [self._event(self._published_payload(version), now)]
         if previous is not None:
             events.append(self._retire(previous, now))
-        self.touch(now)
+        self._touch_public(now)
         return events
 
     def retire_version(self, number: int, *, now: datetime) -> list[DomainEvent]:
@@ -402,7 +420,7 @@ class Curriculum(Aggregate):
         if version.status != VersionStatus.PUBLISHED:
             raise InvalidTransition(VERSION_ENTITY, version.status, "retire")
         event = self._retire(version, now)
-        self.touch(now)
+        self._touch_public(now)
         return [event]
 
     def start_draft(self, *, now: datetime) -> list[DomainEvent]:
@@ -445,6 +463,12 @@ class Curriculum(Aggregate):
             )
 
     # ---- internals ------------------------------------------------------------------------------------
+
+    def _touch_public(self, now: datetime) -> None:
+        """A change outsiders can see: the public view gets a new version and the same instant as the root."""
+        self.touch(now)
+        self.public_version += 1
+        self.public_updated_at = self.updated_at
 
     def _require_open(self, status: VersionStatus, action: str) -> CurriculumVersion:
         version = self.open_version

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from dovetail_shared.principal import Principal, Role
 
@@ -64,10 +65,29 @@ class CurriculumView:
 
     curriculum: Curriculum
     versions: list[CurriculumVersion]  # in number order
+    # The version and timestamp of what this caller sees, and its ETag: insiders get the aggregate's
+    # (``"<n>"``, the If-Match a write needs); outsiders the public view's (``"p<n>"``), which private work
+    # does not move and which no write accepts.
+    version: int
+    updated_at: datetime
+    etag: str
 
 
 def curriculum_view(p: Principal | None, c: Curriculum) -> CurriculumView:
-    """Insiders (``can_view_drafts``) see every version; everyone else only the published one."""
-    full = p is not None and can_view_drafts(p, c)
-    versions = c.versions if full else [v for v in c.versions if v.status == VersionStatus.PUBLISHED]
-    return CurriculumView(curriculum=c, versions=sorted(versions, key=lambda v: v.number))
+    """Insiders (``can_view_drafts``) see every version and the aggregate's version; everyone else only the
+    published version and the public view's version and timestamp."""
+    if p is not None and can_view_drafts(p, c):
+        return CurriculumView(
+            curriculum=c,
+            versions=sorted(c.versions, key=lambda v: v.number),
+            version=c.version,
+            updated_at=c.updated_at,
+            etag=f'"{c.version}"',
+        )
+    return CurriculumView(
+        curriculum=c,
+        versions=[v for v in c.versions if v.status == VersionStatus.PUBLISHED],
+        version=c.public_version,
+        updated_at=c.public_updated_at,
+        etag=f'"p{c.public_version}"',
+    )

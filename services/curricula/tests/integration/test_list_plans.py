@@ -20,26 +20,35 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 pytestmark = pytest.mark.integration
 
 ROWS = 30_000
-BIG = {"curricula", "change_proposals"}
+BIG = {"curricula", "curriculum_versions", "change_proposals", "proposal_reviews"}
 COLLEGE = uuid.UUID("00000000-0000-0000-0000-000000000011")
 FIRM = uuid.UUID("00000000-0000-0000-0000-000000000022")
 CURRICULUM = uuid.UUID("00000000-0000-0000-0000-000000000033")
 
 SEED = [
     f"""INSERT INTO curricula.curricula (id, version, created_at, updated_at, college_id, title, target_occupation,
-        level, co_author_ids, approval_rule, versions, published_version_number)
+        level, co_author_ids, approval_rule, published_version_number, public_version, public_updated_at)
       SELECT gen_random_uuid(), 1, now() - i * interval '1 minute', now(),
-        CASE WHEN i % 100 = 0 THEN '{COLLEGE}'::uuid ELSE gen_random_uuid() END, 'c ' || i,
+        CASE WHEN i % 100 = 0 THEN '{COLLEGE}'::uuid ELSE gen_random_uuid() END, 'seeded ' || i,
         CASE WHEN i % 50 = 0 THEN 'occ-rare' ELSE 'occ-' || (i % 5) END, 'higher_vocational',
-        CASE WHEN i % 100 = 1 THEN ARRAY['{FIRM}'::uuid] ELSE ARRAY[gen_random_uuid()] END, 'all_co_authors', '[]',
-        CASE WHEN i % 100 = 50 THEN 1 END
+        CASE WHEN i % 100 = 1 THEN ARRAY['{FIRM}'::uuid] ELSE ARRAY[gen_random_uuid()] END, 'all_co_authors',
+        CASE WHEN i % 100 = 50 THEN 1 END, 1, now()
       FROM generate_series(1, {ROWS}) AS i""",
     f"""INSERT INTO curricula.change_proposals (id, version, created_at, updated_at, curriculum_id, proposer_org_id,
-        base_version_number, rationale, diff, status, reviews)
+        base_version_number, rationale, diff, status)
       SELECT gen_random_uuid(), 1, now() - i * interval '1 minute', now(),
         CASE WHEN i % 300 = 0 THEN '{CURRICULUM}'::uuid ELSE md5((i % 300)::text)::uuid END, gen_random_uuid(), 1,
-        'why', '{{}}', 'submitted', '[]'
+        'seeded', '{{}}', 'submitted'
       FROM generate_series(1, {ROWS}) AS i""",
+    # Each listed aggregate's children are read with it (one statement): by primary key, never by a scan.
+    """INSERT INTO curricula.curriculum_versions (curriculum_id, number, id, status, modules, reviews, created_at)
+      SELECT c.id, n, gen_random_uuid(), 'retired', '[]', '[]', now()
+      FROM curricula.curricula c CROSS JOIN generate_series(1, 2) AS n
+      WHERE c.title LIKE 'seeded %'""",
+    """INSERT INTO curricula.proposal_reviews (proposal_id, seq, organization_id, decision, comment, at)
+      SELECT p.id, n, gen_random_uuid(), 'approve', '', now()
+      FROM curricula.change_proposals p CROSS JOIN generate_series(1, 2) AS n
+      WHERE p.rationale = 'seeded'""",
 ]
 
 

@@ -15,6 +15,7 @@ from curricula.domain import (
     SkillRef,
     VersionStatus,
 )
+from curricula.domain.curriculum import REVIEW_ROUNDS_MAX
 from dovetail_shared.errors import Conflict, DomainError, InvalidTransition, NotFound, ValidationFailed
 from dovetail_shared.events.curricula import (
     CurriculumVersionPublished,
@@ -252,6 +253,21 @@ def test_request_changes_sends_back_to_draft_and_clears_approvals(
     assert version.status is VersionStatus.IN_REVIEW
     curriculum.review_version(orgs.firm_a, "approve", now=NOW)
     assert version.status is VersionStatus.APPROVED
+
+
+def test_review_rounds_of_one_version_are_capped(make_curriculum: Any, make_module: Any, orgs: Any) -> None:
+    """Each request for changes stays in the version's row: the rounds are bounded, with a clear 422."""
+    curriculum = submitted(make_curriculum, make_module)
+    for i in range(REVIEW_ROUNDS_MAX):
+        curriculum.review_version(orgs.firm_a, "request_changes", f"round {i}", now=NOW)
+        curriculum.submit_for_review(now=NOW)
+    with pytest.raises(ValidationFailed) as caught:
+        curriculum.review_version(orgs.firm_b, "request_changes", "once more", now=NOW)
+    assert violations(caught.value) == {("reviews", "max_items")}
+    assert len(curriculum.latest_version.reviews) == REVIEW_ROUNDS_MAX
+    curriculum.review_version(orgs.firm_a, "approve", now=NOW)  # approving is still possible
+    curriculum.review_version(orgs.firm_b, "approve", now=NOW)
+    assert curriculum.latest_version.status is VersionStatus.APPROVED
 
 
 def test_review_rules(make_curriculum: Any, make_module: Any, orgs: Any) -> None:
