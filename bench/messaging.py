@@ -28,25 +28,98 @@ from datetime import UTC, datetime
 import asyncpg
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
-from dovetail_shared.db import asyncpg_dsn
-from dovetail_shared.events.base import topic_for
+from dovetail_shared.db import MessagingTables, asyncpg_dsn, make_engine, make_session_factory
+from dovetail_shared.events.base import DomainEvent, topic_for
 from dovetail_shared.logging import configure_logging
-from dovetail_shared.messaging.envelope import encode
+from dovetail_shared.messaging.consumer import EventConsumer
+from dovetail_shared.messaging.envelope import ReceivedEvent, encode
+from dovetail_shared.messaging.handlers import HandlerRegistry
 from dovetail_shared.messaging.kafka import ensure_topics, make_producer
 from dovetail_shared.messaging.relay import OutboxRelay
-from dovetail_shared.testing.probe import (
-    ProbeHappened,
-    create_probe_schema,
-    effects,
-    messaging,
-    probe_settings,
-    reset_probe,
-    topic,
+from dovetail_shared.testing.probe import ProbeHappened, ProbeSettings
+from dovetail_shared.uow import SqlUnitOfWork
+
+# A schema and topic prefix of this run's own: tests and other benches in the same database use the
+# ``probe`` schema and drop it at will, which once stalled a run half-way.
+RUN = uuid.uuid4().hex[:8]
+SCHEMA = f"bench_{RUN}"
+metadata = sa.MetaData()
+messaging = MessagingTables(metadata, SCHEMA)
+effects = sa.Table(
+    "effects",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("event_id", sa.Uuid, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    # Database clock at handling time: commit-to-handled latency is read off it.
+    sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("clock_timestamp()")),
+    schema=SCHEMA,
 )
+handlers: HandlerRegistry[SqlUnitOfWork] = HandlerRegistry(SqlUnitOfWork)
 
 
-def fresh_settings(**overrides: object):  # type: ignore[no-untyped-def]
-    return probe_settings(topic_prefix=f"bench-{uuid.uuid4().hex[:8]}", **overrides)
+@handlers.on(ProbeHappened)
+async def handle(uow: SqlUnitOfWork, payload: ProbeHappened, event: ReceivedEvent) -> None:
+    """The effect a typical handler has: one row written through the unit of work's session."""
+    await uow.session.execute(sa.insert(effects).values(event_id=event.id, seq=payload.seq))
+
+
+def fresh_settings(database_url: str) -> ProbeSettings:
+    return ProbeSettings(
+        environment="test",
+        database_url=database_url,
+        topic_prefix=f"bench-{RUN}-{uuid.uuid4().hex[:4]}",
+        relay_poll_interval_s=0.5,
+    )
+
+
+def topic(settings: ProbeSettings) -> str:
+    return topic_for(settings.topic_prefix, "probe", ProbeHappened.aggregate)
+
+
+class Bench:
+    """The probe service on the bench's private schema: emit through the real unit of work, run its consumer."""
+
+    def __init__(self, settings: ProbeSettings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings)
+        self.sessions = make_session_factory(self.engine)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, messaging, self.settings.topic_prefix)
+
+    async def emit(self, seq: int) -> uuid.UUID:
+        event = DomainEvent(payload=ProbeHappened(seq=seq), subject=uuid.uuid4())
+        async with self.uow() as uow:
+            uow.emit(event)
+            await uow.commit()
+        return event.id
+
+    def consumer(self) -> EventConsumer:
+        return EventConsumer(self.settings, self.uow, "probe", handlers, [topic(self.settings)])
+
+
+async def create_schema(database_url: str) -> None:
+    engine = make_engine(fresh_settings(database_url))
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))
+        await conn.run_sync(metadata.create_all)
+    await engine.dispose()
+
+
+async def drop_schema(database_url: str) -> None:
+    engine = make_engine(fresh_settings(database_url))
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+    await engine.dispose()
+
+
+async def reset(settings: ProbeSettings) -> Bench:
+    bench = Bench(settings)
+    async with bench.engine.begin() as conn:
+        await conn.execute(sa.text(f'TRUNCATE "{SCHEMA}".outbox, "{SCHEMA}".inbox, "{SCHEMA}".effects'))
+    await ensure_topics(settings, [topic(settings)])
+    return bench
 
 
 def outbox_rows(settings, n: int) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -136,11 +209,12 @@ async def baseline_consumer(settings, n: int) -> float:  # type: ignore[no-untyp
         await consumer.stop()
 
 
+# The schema name is this run's own hex id, never input.
 INBOX_INSERT = (
-    'INSERT INTO probe.inbox (consumer_group, event_id, event_type, topic, partition, "offset") '
+    f'INSERT INTO "{SCHEMA}".inbox (consumer_group, event_id, event_type, topic, partition, "offset") '  # noqa: S608
     "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"
 )
-EFFECT_INSERT = "INSERT INTO probe.effects (event_id, seq) VALUES ($1, $2)"
+EFFECT_INSERT = f'INSERT INTO "{SCHEMA}".effects (event_id, seq) VALUES ($1, $2)'  # noqa: S608
 
 
 async def baseline_inbox_asyncpg(settings, n: int) -> float:  # type: ignore[no-untyped-def]
@@ -198,10 +272,10 @@ async def consumer_throughput(probe, n: int) -> float:  # type: ignore[no-untype
     return (n - first) / elapsed
 
 
-async def latency(rate: int, seconds: int) -> tuple[float, float, float, int]:
+async def latency(database_url: str, rate: int, seconds: int) -> tuple[float, float, float, int]:
     """Events committed through the real unit of work at ``rate``/s; relay and consumer running."""
-    settings = fresh_settings()
-    probe = await reset_probe(settings)
+    settings = fresh_settings(database_url)
+    probe = await reset(settings)
     relay = OutboxRelay(settings, probe.engine, messaging)
     consumer = probe.consumer()
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
@@ -246,19 +320,28 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=10000)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument(
+        "--database-url",
+        default=ProbeSettings(environment="test").database_url,
+        help="defaults to DOVETAIL_DATABASE_URL; the run creates and drops a schema of its own in it",
+    )
     args = parser.parse_args()
     configure_logging("bench", "WARNING")
 
-    await create_probe_schema(probe_settings())
-    settings = fresh_settings()
-    probe = await reset_probe(settings)
-    base_produce = await baseline_producer(settings, args.events)
-    relay_rate = await relay_throughput(probe, args.events)
-    base_consume = await baseline_consumer(settings, args.events)
-    base_pg = await baseline_inbox_asyncpg(settings, args.events)
-    consume_rate = await consumer_throughput(probe, args.events)
-    await probe.engine.dispose()
-    achieved, p50, p99, count = await latency(args.rate, args.seconds)
+    url = args.database_url
+    await create_schema(url)
+    try:
+        settings = fresh_settings(url)
+        probe = await reset(settings)
+        base_produce = await baseline_producer(settings, args.events)
+        relay_rate = await relay_throughput(probe, args.events)
+        base_consume = await baseline_consumer(settings, args.events)
+        base_pg = await baseline_inbox_asyncpg(settings, args.events)
+        consume_rate = await consumer_throughput(probe, args.events)
+        await probe.engine.dispose()
+        achieved, p50, p99, count = await latency(url, args.rate, args.seconds)
+    finally:
+        await drop_schema(url)
 
     rows = [
         (
