@@ -7,12 +7,36 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dovetail_shared.db import MessagingTables
 from dovetail_shared.events.base import DomainEvent, topic_for
 from dovetail_shared.logging import current_correlation_id, traceparent_var
 from dovetail_shared.tracing import current_traceparent
+
+_OUTBOX_COLUMNS = ("event_id", "event_type", "topic", "key", "subject", "payload", "headers", "occurred_at")
+_outbox_writes: dict[sa.Table, sa.Select[Any]] = {}
+
+
+def outbox_write(messaging: MessagingTables) -> sa.Select[Any]:
+    """Insert the outbox rows and ``NOTIFY`` the relay in one statement and one round trip.
+
+    The rows go in as one array per column (``unnest``), so the statement has one shape whatever the
+    number of events and is compiled and prepared once. Postgres delivers the notification only if the
+    transaction commits: the relay never wakes for rows that do not exist.
+    """
+    outbox = messaging.outbox
+    cached = _outbox_writes.get(outbox)
+    if cached is None:
+        arrays = [
+            sa.func.unnest(sa.cast(sa.bindparam(name, type_=ARRAY(outbox.c[name].type)), ARRAY(outbox.c[name].type)))
+            for name in _OUTBOX_COLUMNS
+        ]
+        insert = sa.insert(outbox).from_select(list(_OUTBOX_COLUMNS), sa.select(*arrays)).cte("written")
+        cached = sa.select(sa.func.pg_notify(messaging.notify_channel, "")).add_cte(insert)
+        _outbox_writes[outbox] = cached
+    return cached
 
 
 class AbstractUnitOfWork:
@@ -174,8 +198,8 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         session = self.session
         await self.flush_staged()
         if self.events:
-            await session.execute(sa.insert(self.messaging.outbox), self.outbox_rows())
-            await session.execute(sa.select(sa.func.pg_notify(self.messaging.notify_channel, "")))
+            rows = self.outbox_rows()
+            await session.execute(outbox_write(self.messaging), {c: [r[c] for r in rows] for c in _OUTBOX_COLUMNS})
         await session.commit()
         self.committed = True
         self.reset_events()
