@@ -301,8 +301,11 @@ async def latency(
     """
     settings = fresh_settings(database_url)
     probe = await reset(settings)
-    relay = OutboxRelay(settings, probe.engine, messaging)
-    consumer = probe.consumer()
+    # The relay and the consumer are a worker process of their own in production, with their own pool:
+    # sharing the generator's would queue the consumer's commits behind the generator's backlog.
+    worker = Bench(settings)
+    relay = OutboxRelay(settings, worker.engine, messaging)
+    consumer = worker.consumer()
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
     await asyncio.wait_for(consumer.ready.wait(), timeout=60)
     await probe.emit(-1)  # warm-up
@@ -334,6 +337,7 @@ async def latency(
             )
         ).all()
     await probe.engine.dispose()
+    await worker.engine.dispose()
     from_commit = percentiles([(h - committed[e]).total_seconds() * 1000 for e, h, _ in rows])
     from_creation = percentiles([(h - o).total_seconds() * 1000 for _, h, o in rows])
     return achieved, len(rows), from_commit, from_creation

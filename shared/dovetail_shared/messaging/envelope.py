@@ -50,12 +50,15 @@ def encode(
     source: str,
     subject: str,
     time: datetime,
-    payload: dict[str, Any],
+    payload: dict[str, Any] | bytes,
     key: str,
     correlation_id: str | None = None,
     traceparent: str | None = None,
 ) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
     """Key, value and headers of the Kafka record for one event: what ``to_binary`` makes, written directly.
+
+    ``payload`` is a JSON object, or its JSON text already encoded (the relay reads ``jsonb`` as text
+    rather than parse it only to serialise it again).
 
     The relay encodes every event it publishes, and building a validated ``CloudEvent`` to hand to the
     binding was most of its CPU. Our attributes are fixed and known valid, so the binary-mode mapping
@@ -76,7 +79,8 @@ def encode(
         headers.append((f"ce_{CORRELATION_ATTR}", correlation_id.encode()))
     if traceparent:
         headers.append((TRACEPARENT_HEADER, traceparent.encode()))
-    return key.encode(), json.dumps(payload, default=_json_default).encode(), headers
+    value = payload if isinstance(payload, bytes) else json.dumps(payload, default=_json_default).encode()
+    return key.encode(), value, headers
 
 
 def encode_reference(
@@ -86,7 +90,7 @@ def encode_reference(
     source: str,
     subject: str,
     time: datetime,
-    payload: dict[str, Any],
+    payload: dict[str, Any] | bytes,
     key: str,
     correlation_id: str | None = None,
     traceparent: str | None = None,

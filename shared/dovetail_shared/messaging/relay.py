@@ -41,7 +41,8 @@ class _Statements:
     def __init__(self, messaging: MessagingTables) -> None:
         outbox = f'"{messaging.schema}".outbox'
         self.unpublished = (
-            "SELECT id, event_id, event_type, topic, key, subject, payload, headers, occurred_at "  # noqa: S608
+            # The payload as JSON text: it goes to Kafka as it is, never parsed here.
+            "SELECT id, event_id, event_type, topic, key, subject, payload::text AS payload, headers, occurred_at "  # noqa: S608
             f"FROM {outbox} WHERE published_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT $1"
         )
         self.mark_published = f"UPDATE {outbox} SET published_at = now() WHERE id = ANY($1::bigint[])"  # noqa: S608
@@ -203,7 +204,7 @@ class OutboxRelay:
                 source=self.source,
                 subject=r["subject"],
                 time=r["occurred_at"],
-                payload=r["payload"],
+                payload=r["payload"].encode(),
                 key=r["key"],
                 correlation_id=trace.get("correlation_id"),
                 traceparent=trace.get("traceparent"),
@@ -216,13 +217,20 @@ class OutboxRelay:
                 if exc.retriable:
                     raise
                 parked[r["id"]] = f"{type(exc).__name__}: {exc}"
-        for r, outcome in zip(
-            [r for r, _ in futures], await asyncio.gather(*(f for _, f in futures), return_exceptions=True), strict=True
-        ):
-            if isinstance(outcome, KafkaError) and not outcome.retriable:
-                parked[r["id"]] = f"{type(outcome).__name__}: {outcome}"
-            elif isinstance(outcome, BaseException):
-                raise outcome  # retriable or unknown: the batch is re-sent later, inboxes absorb the repeats
+        # Every ack is awaited (in order, which is cheaper than gathering them) before anything is marked.
+        failure: Exception | None = None
+        for r, future in futures:
+            try:
+                await future
+            except KafkaError as exc:
+                if exc.retriable:
+                    failure = failure or exc
+                else:
+                    parked[r["id"]] = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure  # retriable or unknown: the batch is re-sent later, inboxes absorb the repeats
         await self.after_send_hook(rows)
         sent_ids = [r["id"] for r in rows if r["id"] not in parked]
         if sent_ids:
