@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dovetail_shared.clock import Clock, SystemClock
@@ -14,6 +15,29 @@ from dovetail_shared.db import MessagingTables
 from dovetail_shared.events.base import DomainEvent, topic_for
 from dovetail_shared.logging import current_correlation_id, traceparent_var
 from dovetail_shared.tracing import current_traceparent
+
+_OUTBOX_COLUMNS = ("event_id", "event_type", "topic", "key", "subject", "payload", "headers", "occurred_at")
+_outbox_writes: dict[sa.Table, sa.Select[Any]] = {}
+
+
+def outbox_write(messaging: MessagingTables) -> sa.Select[Any]:
+    """Insert the outbox rows and ``NOTIFY`` the relay in one statement and one round trip.
+
+    The rows go in as one array per column (``unnest``), so the statement has one shape whatever the
+    number of events and is compiled and prepared once. Postgres delivers the notification only if the
+    transaction commits: the relay never wakes for rows that do not exist.
+    """
+    outbox = messaging.outbox
+    cached = _outbox_writes.get(outbox)
+    if cached is None:
+        arrays = [
+            sa.func.unnest(sa.cast(sa.bindparam(name, type_=ARRAY(outbox.c[name].type)), ARRAY(outbox.c[name].type)))
+            for name in _OUTBOX_COLUMNS
+        ]
+        insert = sa.insert(outbox).from_select(list(_OUTBOX_COLUMNS), sa.select(*arrays)).cte("written")
+        cached = sa.select(sa.func.pg_notify(messaging.notify_channel, "")).add_cte(insert)
+        _outbox_writes[outbox] = cached
+    return cached
 
 
 class AbstractUnitOfWork:
@@ -110,6 +134,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.clock: Clock = clock or SystemClock()
         self._session: AsyncSession | None = None
         self._bound: dict[str, tuple[AsyncSession, Any]] = {}
+        self._staged: list[tuple[sa.Executable, dict[str, Any]]] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -119,6 +144,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
 
     async def __aenter__(self) -> Self:
         self.reset_events()
+        self._staged.clear()
         self.committed = False
         self._session = self._session_factory()
         await self._session.begin()
@@ -149,16 +175,41 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             for e, headers in zip(self.events, self.trace_headers, strict=True)
         ]
 
+    def stage(self, statement: sa.Executable, params: Mapping[str, Any]) -> None:
+        """Run ``statement`` with ``params`` at commit, batched with the rows staged after it for the same statement.
+
+        For writes nothing in the same unit of work reads back (an effect row, a ledger line): consecutive
+        rows staged for one statement object go to the database as one executemany, in staging order, so a
+        consumer chunk of N events costs one round trip instead of N. Pass the same statement object each
+        time (a module-level ``insert(table)``, no inline ``.values()``). An error surfaces at commit, where
+        the consumer treats it like a handler's: the chunk rolls back and is replayed event by event.
+        """
+        self._staged.append((statement, dict(params)))
+
+    async def flush_staged(self) -> None:
+        """Write the staged rows now (``commit`` does this first); for a read that must see them."""
+        staged, self._staged = self._staged, []
+        i = 0
+        while i < len(staged):
+            statement = staged[i][0]
+            j = i
+            while j < len(staged) and staged[j][0] is statement:
+                j += 1
+            await self.session.execute(statement, [params for _, params in staged[i:j]])
+            i = j
+
     async def commit(self) -> None:
         session = self.session
+        await self.flush_staged()
         if self.events:
-            await session.execute(sa.insert(self.messaging.outbox), self.outbox_rows())
-            await session.execute(sa.select(sa.func.pg_notify(self.messaging.notify_channel, "")))
+            rows = self.outbox_rows()
+            await session.execute(outbox_write(self.messaging), {c: [r[c] for r in rows] for c in _OUTBOX_COLUMNS})
         await session.commit()
         self.committed = True
         self.reset_events()
 
     async def rollback(self) -> None:
+        self._staged.clear()
         if self._session is not None:
             await self._session.rollback()
         self.reset_events()

@@ -10,8 +10,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
@@ -55,6 +57,28 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+_INBOX_COLUMNS = ("consumer_group", "event_id", "event_type", "topic", "partition", "offset")
+
+
+def inbox_insert(inbox: sa.Table) -> sa.Insert:
+    """``INSERT … SELECT unnest(…) … ON CONFLICT DO NOTHING RETURNING event_id``, one array per column.
+
+    Its shape does not depend on how many rows go in, so SQLAlchemy compiles it once and asyncpg prepares
+    it once; a multi-row ``VALUES`` list is a new statement for every chunk size and was the consumer's
+    main cost.
+    """
+    arrays = [
+        sa.func.unnest(sa.cast(sa.bindparam(name, type_=ARRAY(inbox.c[name].type)), ARRAY(inbox.c[name].type)))
+        for name in _INBOX_COLUMNS
+    ]
+    return (
+        pg_insert(inbox)
+        .from_select(list(_INBOX_COLUMNS), sa.select(*arrays))
+        .on_conflict_do_nothing()
+        .returning(inbox.c.event_id)
+    )
+
+
 @dataclass
 class ConsumerStats:
     handled: int = 0
@@ -90,6 +114,7 @@ class EventConsumer:
         self.topics = topics
         self.dlt = dead_letter_topic(settings.topic_prefix, self.group_id)
         self.stats = ConsumerStats()
+        self._inbox_insert: dict[sa.Table, sa.Insert] = {}
         self._stopping = asyncio.Event()
         self.ready = asyncio.Event()
         health.install(settings.service_name)
@@ -300,39 +325,32 @@ class EventConsumer:
             self._count("handled")
         return outcome
 
-    def _inbox_rows(self, events: list[ReceivedEvent]) -> list[dict[str, Any]]:
-        return [
-            {
-                "consumer_group": self.group_id,
-                "event_id": e.id,
-                "event_type": e.type,
-                "topic": e.topic,
-                "partition": e.partition,
-                "offset": e.offset,
-            }
-            for e in events
-        ]
+    async def _insert_inbox(self, uow: SqlUnitOfWork, events: list[ReceivedEvent]) -> set[Any]:
+        """Inbox rows for ``events``; returns the ids that were new (the rest are redeliveries)."""
+        inbox = uow.messaging.inbox
+        stmt = self._inbox_insert.get(inbox)
+        if stmt is None:
+            stmt = self._inbox_insert[inbox] = inbox_insert(inbox)
+        params = {
+            "consumer_group": [self.group_id] * len(events),
+            "event_id": [e.id for e in events],
+            "event_type": [e.type for e in events],
+            "topic": [e.topic for e in events],
+            "partition": [e.partition for e in events],
+            "offset": [e.offset for e in events],
+        }
+        return set((await uow.session.execute(stmt, params)).scalars())
 
     async def _handle_chunk(
         self, chunk: list[tuple[ConsumerRecord[Any, Any], ReceivedEvent, Handler]]
     ) -> tuple[int, int]:
         """All records of ``chunk`` in one transaction; raises (having rolled back) if any handler fails."""
         async with self.uow_factory() as uow:
-            inbox = uow.messaging.inbox
             # Redelivery within one chunk (same id twice) must count once: dedupe before the insert.
             unique: dict[Any, tuple[ReceivedEvent, Handler]] = {}
             for _record, event, handler in chunk:
                 unique.setdefault(event.id, (event, handler))
-            fresh = set(
-                (
-                    await uow.session.execute(
-                        pg_insert(inbox)
-                        .values(self._inbox_rows([e for e, _ in unique.values()]))
-                        .on_conflict_do_nothing()
-                        .returning(inbox.c.event_id)
-                    )
-                ).scalars()
-            )
+            fresh = await self._insert_inbox(uow, [e for e, _ in unique.values()])
             for event_id, (event, handler) in unique.items():
                 if event_id in fresh:
                     self._bind_context(event)
@@ -343,11 +361,7 @@ class EventConsumer:
 
     async def _handle_once(self, event: ReceivedEvent, handler: Handler) -> str:
         async with self.uow_factory() as uow:
-            inbox = uow.messaging.inbox
-            inserted = await uow.session.execute(
-                pg_insert(inbox).values(self._inbox_rows([event])).on_conflict_do_nothing().returning(inbox.c.event_id)
-            )
-            if inserted.first() is None:
+            if not await self._insert_inbox(uow, [event]):
                 return "duplicate"
             with self._span(event):
                 await handler(uow, event)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import zlib
 from collections.abc import Sequence
@@ -28,6 +29,34 @@ log = get_logger(__name__)
 
 # The lock connection holds this one advisory lock and nothing else.
 LOCK_HELD = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND granted)"
+
+
+class _Statements:
+    """The relay's two statements, fixed in shape (an id array, not an IN list) so each is prepared once.
+
+    They run as plain asyncpg on the lock connection: no pool checkout, ping or BEGIN/COMMIT per batch,
+    and a mark can only land while the connection that holds the lock is alive.
+    """
+
+    def __init__(self, messaging: MessagingTables) -> None:
+        outbox = f'"{messaging.schema}".outbox'
+        self.unpublished = (
+            # The payload as JSON text: it goes to Kafka as it is, never parsed here.
+            "SELECT id, event_id, event_type, topic, key, subject, payload::text AS payload, headers, occurred_at "  # noqa: S608
+            f"FROM {outbox} WHERE published_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT $1"
+        )
+        self.mark_published = f"UPDATE {outbox} SET published_at = now() WHERE id = ANY($1::bigint[])"  # noqa: S608
+        self.mark_parked = (
+            f"UPDATE {outbox} AS o SET failed_at = now(), error = p.error "  # noqa: S608
+            "FROM unnest($1::bigint[], $2::text[]) AS p(id, error) WHERE o.id = p.id"
+        )
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # A lost mark only means a re-send that inboxes absorb, so marks need not wait for fsync; this
+    # connection runs nothing else.
+    await conn.execute("SET synchronous_commit TO OFF")
 
 
 def advisory_lock_key(schema: str) -> int:
@@ -61,6 +90,7 @@ class OutboxRelay:
         self.is_leader = False
         self._known_topics: set[str] = set()
         self.source = f"/dovetail/{settings.service_name}"
+        self._sql = _Statements(messaging)
         health.install(settings.service_name)
         self._next_sample = 0.0
 
@@ -92,6 +122,7 @@ class OutboxRelay:
         # A dedicated asyncpg connection holds the advisory lock and the LISTEN; if it dies, so does the
         # lock, and this loop starts over (another relay may have taken over meanwhile).
         conn: asyncpg.Connection = await asyncpg.connect(asyncpg_dsn(self.settings.database_url))
+        await _init_connection(conn)
         producer = self._producer or make_producer(self.settings)
         own_producer = self._producer is None
         try:
@@ -116,7 +147,7 @@ class OutboxRelay:
                 # means another relay may already be publishing, so this one must stop at once.
                 if not await conn.fetchval(LOCK_HELD, timeout=5):
                     raise ConnectionError("relay lost its advisory lock")
-                sent = await self.publish_batch(producer)
+                sent = await self.publish_batch(producer, conn)
                 if time.monotonic() >= self._next_sample:
                     await self.sample_backlog()
                 if sent >= self.settings.relay_batch_size:
@@ -154,65 +185,58 @@ class OutboxRelay:
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
 
-    async def publish_batch(self, producer: AIOKafkaProducer) -> int:
-        """Send one batch of unpublished rows and mark them; returns how many were sent."""
-        outbox = self.messaging.outbox
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(outbox)
-                    .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(self.settings.relay_batch_size)
-                )
-            ).all()
-            await conn.rollback()
+    async def publish_batch(self, producer: AIOKafkaProducer, conn: asyncpg.Connection) -> int:
+        """Send one batch of unpublished rows and mark them (on ``conn``, the lock connection); returns the count."""
+        rows = await conn.fetch(self._sql.unpublished, self.settings.relay_batch_size)
         if not rows:
             return 0
-        topics = {r.topic for r in rows} - self._known_topics
+        topics = {r["topic"] for r in rows} - self._known_topics
         if topics:
             await ensure_topics(self.settings, topics)
             self._known_topics |= topics
         futures: list[tuple[Any, Any]] = []
         parked: dict[int, str] = {}
         for r in rows:
+            trace = r["headers"] or {}
             key, value, headers = encode(
-                event_id=r.event_id,
-                event_type=r.event_type,
+                event_id=r["event_id"],
+                event_type=r["event_type"],
                 source=self.source,
-                subject=r.subject,
-                time=r.occurred_at,
-                payload=r.payload,
-                key=r.key,
-                correlation_id=(r.headers or {}).get("correlation_id"),
-                traceparent=(r.headers or {}).get("traceparent"),
+                subject=r["subject"],
+                time=r["occurred_at"],
+                payload=r["payload"].encode(),
+                key=r["key"],
+                correlation_id=trace.get("correlation_id"),
+                traceparent=trace.get("traceparent"),
             )
             try:
-                futures.append((r, await producer.send(r.topic, value=value, key=key, headers=headers)))
+                # send() only queues the record (the future resolves on the broker's ack): the whole batch
+                # is in flight at once and the producer's linger groups it into few requests.
+                futures.append((r, await producer.send(r["topic"], value=value, key=key, headers=headers)))
             except KafkaError as exc:
                 if exc.retriable:
                     raise
-                parked[r.id] = f"{type(exc).__name__}: {exc}"
-        for r, outcome in zip(
-            [r for r, _ in futures], await asyncio.gather(*(f for _, f in futures), return_exceptions=True), strict=True
-        ):
-            if isinstance(outcome, KafkaError) and not outcome.retriable:
-                parked[r.id] = f"{type(outcome).__name__}: {outcome}"
-            elif isinstance(outcome, BaseException):
-                raise outcome  # retriable or unknown: the batch is re-sent later, inboxes absorb the repeats
+                parked[r["id"]] = f"{type(exc).__name__}: {exc}"
+        # Every ack is awaited (in order, which is cheaper than gathering them) before anything is marked.
+        failure: Exception | None = None
+        for r, future in futures:
+            try:
+                await future
+            except KafkaError as exc:
+                if exc.retriable:
+                    failure = failure or exc
+                else:
+                    parked[r["id"]] = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure  # retriable or unknown: the batch is re-sent later, inboxes absorb the repeats
         await self.after_send_hook(rows)
-        async with self.engine.begin() as conn:
-            # A lost mark only means a re-send that inboxes absorb, so the mark need not wait for fsync.
-            await conn.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-            sent_ids = [r.id for r in rows if r.id not in parked]
-            if sent_ids:
-                await conn.execute(
-                    sa.update(outbox).where(outbox.c.id.in_(sent_ids)).values(published_at=sa.func.now())
-                )
-            for row_id, error in parked.items():
-                await conn.execute(
-                    sa.update(outbox).where(outbox.c.id == row_id).values(failed_at=sa.func.now(), error=error[:2000])
-                )
+        sent_ids = [r["id"] for r in rows if r["id"] not in parked]
+        if sent_ids:
+            await conn.execute(self._sql.mark_published, sent_ids)
+        if parked:
+            await conn.execute(self._sql.mark_parked, list(parked), [e[:2000] for e in parked.values()])
         for row_id, error in parked.items():
             log.error("relay.parked", schema=self.messaging.schema, outbox_id=row_id, error=error[:500])
         self.published += len(rows) - len(parked)
@@ -220,7 +244,7 @@ class OutboxRelay:
         if parked:
             metrics.RELAY_ERRORS.labels(self.settings.service_name, "parked").inc(len(parked))
         health.broker.ok()
-        log.debug("relay.published", count=len(rows), last_id=rows[-1].id)
+        log.debug("relay.published", count=len(rows), last_id=rows[-1]["id"])
         return len(rows)
 
     async def after_send_hook(self, rows: Sequence[Any]) -> None:

@@ -45,6 +45,8 @@ class ProbeHappened(EventPayload):
     poison: bool = False
     transient_failures: int = 0
     note: str = ""
+    # The effect row is staged with a NULL seq: it fails at commit, not in the handler.
+    bad_effect: bool = False
 
 
 class ProbeSettings(ServiceSettings):
@@ -71,6 +73,7 @@ def topic(settings: ServiceSettings) -> str:
 
 
 _attempts: dict[uuid.UUID, int] = {}
+INSERT_EFFECT = sa.insert(effects)
 
 
 handlers: HandlerRegistry[SqlUnitOfWork] = HandlerRegistry(SqlUnitOfWork)
@@ -86,7 +89,8 @@ async def handle(uow: SqlUnitOfWork, payload: ProbeHappened, event: ReceivedEven
         from dovetail_shared.messaging.consumer import TransientError
 
         raise TransientError(f"probe {payload.seq}: simulated outage {seen + 1}")
-    await uow.session.execute(sa.insert(effects).values(event_id=event.id, seq=payload.seq))
+    # Staged, not executed: a consumer chunk's effects go in one executemany at commit.
+    uow.stage(INSERT_EFFECT, {"event_id": event.id, "seq": None if payload.bad_effect else payload.seq})
 
 
 class Probe:

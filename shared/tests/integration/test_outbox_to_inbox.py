@@ -146,6 +146,30 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_kee
     assert seqs == [2, 3]
 
 
+async def test_a_staged_effect_that_fails_at_commit_dead_letters_only_its_own_event(
+    probe: Probe, background: Background
+) -> None:
+    key = uuid.uuid4()  # one partition: the three are fetched, and fail, as one chunk
+    for seq in (1, 3):
+        await probe.emit(seq, key=key)
+    await probe.emit(2, key=key, bad_effect=True)
+    background.start(OutboxRelay(probe.settings, probe.engine, messaging))
+    consumer = background.start(probe.consumer())
+    await wait_until(lambda: _eq(consumer.stats.handled + consumer.stats.dead_lettered, 3))
+    assert (consumer.stats.handled, consumer.stats.dead_lettered) == (2, 1)
+    dead = await read_topic(
+        probe.settings.kafka_bootstrap_servers,
+        dead_letter_topic(probe.settings.topic_prefix, consumer.group_id),
+        want=1,
+    )
+    assert header(dead[0], "dlt_error_type") == "IntegrityError"
+    async with probe.engine.connect() as conn:
+        seqs = sorted((await conn.execute(sa.text("SELECT seq FROM probe.effects"))).scalars())
+        inboxed = (await conn.execute(sa.text("SELECT count(*) FROM probe.inbox"))).scalar()
+    assert seqs == [1, 3]  # the chunk was rolled back and replayed: nothing applied twice, nothing lost
+    assert inboxed == 2
+
+
 async def _zero(awaitable: Any) -> bool:
     return (await awaitable) == 0
 
