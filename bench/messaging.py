@@ -100,7 +100,7 @@ class Bench:
 
     async def emit(self, seq: int) -> tuple[uuid.UUID, datetime]:
         """Commit one event; returns its id and the wall-clock time the commit returned."""
-        event = DomainEvent(payload=ProbeHappened(seq=seq), subject=uuid.uuid4())
+        event = DomainEvent(payload=ProbeHappened(seq=seq), subject=uuid.uuid4(), time=datetime.now(UTC))
         async with self.uow() as uow:
             uow.emit(event)
             await uow.commit()
