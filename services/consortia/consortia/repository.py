@@ -107,6 +107,7 @@ class OrganizationRepository(AggregateRepository[Organization]):
         region: str | None,
         limit: int,
         offset: int,
+        ids: list[uuid.UUID] | None = None,
     ) -> tuple[list[Organization], int]:
         """Verified organisations for everyone; the others only for operators, themselves and their registrant."""
         t = self.table
@@ -124,6 +125,8 @@ class OrganizationRepository(AggregateRepository[Organization]):
             where.append(t.c.verification_status == status.value)
         if region is not None:
             where.append(t.c.region == region)
+        if ids is not None:
+            where.append(t.c.id.in_(ids))
         return await self.list(*where, limit=limit, offset=offset)
 
 
@@ -145,6 +148,7 @@ class ConsortiumRepository(AggregateRepository[Consortium]):
         kind: ConsortiumKind | None,
         limit: int,
         offset: int,
+        ids: list[uuid.UUID] | None = None,
     ) -> tuple[list[Consortium], int]:
         """Consortia are public; ``organization_id`` finds those it is an active member of."""
         t = self.table
@@ -155,6 +159,8 @@ class ConsortiumRepository(AggregateRepository[Consortium]):
             where.append(t.c.status == status.value)
         if kind is not None:
             where.append(t.c.kind == kind.value)
+        if ids is not None:
+            where.append(t.c.id.in_(ids))
         return await self.list(*where, limit=limit, offset=offset)
 
 
