@@ -23,8 +23,8 @@ class GatewaySettings(ServiceSettings):
     backend_max_connections: int = 50
     # Idempotent reads are retried this many times on a transport error or a 502/503/504; writes never are.
     backend_read_retries: int = 2
-    # GraphQL requests are small; a larger body is refused with 413 before it is parsed.
-    max_body_bytes: int = 100_000
+    # As large as the services accept (a full draft fits in the variables); larger is refused with 413 unparsed.
+    max_body_bytes: int = 1_000_000
     # Abuse limits (README "Limits"): cost counts the objects a query may fetch, from requested page sizes.
     max_depth: int = 10
     max_aliases: int = 30
