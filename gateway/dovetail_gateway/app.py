@@ -10,14 +10,16 @@ from dovetail_shared.auth import TokenVerifier
 from dovetail_shared.errors import Unauthorized
 from dovetail_shared.http.middleware import BodySizeLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
 from dovetail_shared.logging import current_correlation_id
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 
 from dovetail_gateway.clients import Backends
 from dovetail_gateway.config import GatewaySettings, get_settings
 from dovetail_gateway.context import GatewayContext
+from dovetail_gateway.feed import EventFeed
 from dovetail_gateway.schema import build_schema
 
 
@@ -25,7 +27,7 @@ class TokenRefused(Exception):
     """A bearer token was sent and failed verification: refused before any service is called."""
 
 
-def _bearer(request: Request) -> str | None:
+def _bearer(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization")
     if header is None:
         return None
@@ -46,12 +48,18 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # One pooled client per service for the whole process, made here and closed on shutdown.
         app.state.backends = Backends(settings, transports)
+        app.state.feed = EventFeed(settings)
         try:
             yield
         finally:
+            await app.state.feed.close()
             await app.state.backends.close()
 
-    async def context(request: Request) -> GatewayContext:
+    async def context(request: HTTPConnection) -> GatewayContext:
+        state = request.app.state
+        if isinstance(request, WebSocket):
+            # Subscriptions authenticate with connection_init's payload (GatewayContext.authenticate_subscription).
+            return GatewayContext(settings, state.backends, None, None, state.feed, verifier)
         token = _bearer(request)
         principal = None
         if token is not None:
@@ -59,7 +67,7 @@ def create_app(
                 principal = await verifier.verify(token)
             except Unauthorized as exc:
                 raise TokenRefused(str(exc)) from exc
-        return GatewayContext(settings, request.app.state.backends, principal, token)
+        return GatewayContext(settings, state.backends, principal, token, state.feed, verifier)
 
     graphql = GraphQLRouter(
         build_schema(settings),

@@ -7,12 +7,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from dovetail_shared.auth import TokenVerifier
+from dovetail_shared.errors import Unauthorized
 from dovetail_shared.principal import Principal
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from dovetail_gateway.clients import Backends, ServiceCallFailed
 from dovetail_gateway.config import GatewaySettings
+from dovetail_gateway.feed import EventFeed
 from dovetail_gateway.graph.common import Json, read_error
 
 
@@ -20,13 +23,21 @@ class GatewayContext(BaseContext):
     """Made for each request, so a DataLoader's cache never serves one caller's view to another."""
 
     def __init__(
-        self, settings: GatewaySettings, backends: Backends, principal: Principal | None, token: str | None
+        self,
+        settings: GatewaySettings,
+        backends: Backends,
+        principal: Principal | None,
+        token: str | None,
+        feed: EventFeed | None = None,
+        verifier: TokenVerifier | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.backends = backends
         self.principal = principal
         self.token = token
+        self.feed = feed
+        self.verifier = verifier
         batch = settings.max_page_size
         self.organizations: DataLoader[uuid.UUID, Json | None] = DataLoader(
             self._batch("consortia", "/organizations"), max_batch_size=batch
@@ -35,6 +46,22 @@ class GatewayContext(BaseContext):
             self._batch("consortia", "/consortia"), max_batch_size=batch
         )
         self.curricula: DataLoader[uuid.UUID, Json | None] = DataLoader(self._each("curricula", "/curricula/{}"))
+
+    async def authenticate_subscription(self) -> None:
+        """Over a websocket the token comes in ``connection_init``'s payload (browsers cannot set headers on
+        a websocket): ``{"authorization": "Bearer <token>"}``. A subscription needs one."""
+        from dovetail_gateway.graph.common import GatewayError
+
+        if self.principal is None:
+            params = self.connection_params if isinstance(self.connection_params, dict) else {}
+            scheme, _, token = str(params.get("authorization", "")).partition(" ")
+            if scheme.lower() != "bearer" or not token.strip() or self.verifier is None:
+                raise GatewayError("a subscription needs a bearer token in connection_init", "UNAUTHENTICATED")
+            try:
+                self.principal = await self.verifier.verify(token.strip())
+            except Unauthorized as exc:
+                raise GatewayError(str(exc), "UNAUTHENTICATED") from exc
+            self.token = token.strip()
 
     # ------------------------------------------------------------------------------------------- calls
 

@@ -19,7 +19,7 @@ from strawberry.tools import merge_types
 from dovetail_gateway.config import GatewaySettings
 from dovetail_gateway.context import GatewayContext
 from dovetail_gateway.graph.consortia import ConsortiaMutation, ConsortiaQuery, Organization, organization_by_id
-from dovetail_gateway.graph.curricula import CurriculaMutation, CurriculaQuery
+from dovetail_gateway.graph.curricula import CurriculaMutation, CurriculaQuery, CurriculaSubscription
 from dovetail_gateway.limits import ErrorHygiene, QueryCostLimiter
 
 Info = strawberry.Info[GatewayContext, None]
@@ -48,6 +48,7 @@ class ViewerQuery:
 
 Query = merge_types("Query", (ViewerQuery, ConsortiaQuery, CurriculaQuery))
 Mutation = merge_types("Mutation", (ConsortiaMutation, CurriculaMutation))
+Subscription = merge_types("Subscription", (CurriculaSubscription,))
 
 
 def build_schema(settings: GatewaySettings) -> strawberry.Schema:
@@ -64,6 +65,7 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )
@@ -71,7 +73,7 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
 
 def sdl() -> str:
     """The SDL as committed in ``gateway/schema.graphql`` (limits do not change it)."""
-    return strawberry.Schema(query=Query, mutation=Mutation).as_str() + "\n"
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription).as_str() + "\n"
 
 
 __all__ = ["build_schema", "sdl"]

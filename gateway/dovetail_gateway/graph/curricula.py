@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 import enum
 import uuid
+from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from typing import Any
 
 import strawberry
+from dovetail_shared.events.base import topic_for
 from strawberry import UNSET
 
+from dovetail_gateway.clients import ServiceCallFailed
 from dovetail_gateway.context import GatewayContext
-from dovetail_gateway.graph.common import Connection, UserError, build, connection, window
+from dovetail_gateway.graph.common import Connection, UserError, build, connection, read_error, window
 from dovetail_gateway.graph.consortia import Consortium, Organization, organization_by_id
 from dovetail_gateway.graph.mutations import run
 
@@ -486,3 +489,35 @@ class CurriculaMutation:
             info, "POST", f"/proposals/{id}/withdraw", expected_version=expected_version, input_argument=None
         )
         return result
+
+
+# ----------------------------------------------------------------------------------------- subscriptions
+
+
+@strawberry.type(description="Something happened to a change proposal on a curriculum you may see")
+class ProposalEvent:
+    type: str = strawberry.field(description="The event type, e.g. dovetail.curricula.proposal.submitted.v1")
+    proposal: Proposal
+
+
+@strawberry.type
+class CurriculaSubscription:
+    @strawberry.subscription(
+        description="Proposals submitted, accepted, rejected or withdrawn on the curricula you author (as the "
+        "college or a co-author). Needs a token in connection_init."
+    )
+    async def proposal_on_my_curricula(self, info: Info) -> AsyncGenerator[ProposalEvent, None]:
+        ctx = info.context
+        await ctx.authenticate_subscription()
+        assert ctx.feed is not None
+        topic = topic_for(ctx.settings.topic_prefix, "curricula", "proposal")
+        async for event in ctx.feed.events(topic):
+            # Who may see it is curricula's decision: the proposal is read with the subscriber's own token,
+            # and one it does not show them is not theirs to hear about.
+            try:
+                data = await ctx.call("curricula", "GET", f"/proposals/{event.subject}")
+            except ServiceCallFailed as failure:
+                if failure.problem.status in (403, 404):
+                    continue
+                raise read_error(failure) from failure
+            yield ProposalEvent(type=event.event_type, proposal=build(Proposal, data))
