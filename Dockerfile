@@ -16,9 +16,11 @@ COPY pyproject.toml uv.lock ./
 COPY shared/pyproject.toml shared/
 COPY services/curricula/pyproject.toml services/curricula/
 COPY services/consortia/pyproject.toml services/consortia/
+COPY gateway/pyproject.toml gateway/
 RUN uv sync --frozen --no-dev --all-packages --no-install-workspace
 COPY shared/ shared/
 COPY services/ services/
+COPY gateway/ gateway/
 RUN uv sync --frozen --no-dev --all-packages
 
 FROM ${PYTHON_IMAGE} AS runtime

@@ -57,10 +57,10 @@ test-unit: bootstrap ## Run only the fast unit tests (no servers needed)
 	@.venv/bin/pytest -m "not integration"
 
 .PHONY: lint
-lint: bootstrap ## Ruff (lint + format check) and mypy
+lint: bootstrap ## Ruff (lint + format check) and mypy (shared library, every service, the gateway)
 	@.venv/bin/ruff check .
 	@.venv/bin/ruff format --check .
-	@.venv/bin/mypy shared/dovetail_shared $$(.venv/bin/python -m dovetail_shared.registry packages)
+	@.venv/bin/mypy shared/dovetail_shared gateway/dovetail_gateway $$(.venv/bin/python -m dovetail_shared.registry packages)
 
 .PHONY: k8s-validate
 k8s-validate: bootstrap ## Lint the Dockerfile; render deploy/k8s and validate it on a real kube-apiserver (+CRDs); policy test
@@ -73,9 +73,10 @@ fmt: bootstrap ## Format and auto-fix the code
 	@.venv/bin/ruff check --fix .
 
 .PHONY: schemas
-schemas: bootstrap ## Export the committed contracts: event JSON Schemas and each service's OpenAPI
+schemas: bootstrap ## Export the committed contracts: event JSON Schemas, each service's OpenAPI, the gateway's SDL
 	@.venv/bin/python -m dovetail_shared.events.schemas export >/dev/null
 	@.venv/bin/python scripts/export_openapi.py
+	@.venv/bin/dovetail-gateway sdl > gateway/schema.graphql && echo gateway/schema.graphql
 
 .PHONY: fuzz
 fuzz: bootstrap infra-up migrate ## Fuzz every service's OpenAPI with schemathesis (starts the services if needed)

@@ -114,6 +114,7 @@ class OrganizationRepository(AggregateRepository[Organization]):
         region: str | None,
         limit: int,
         offset: int,
+        ids: list[uuid.UUID] | None = None,
     ) -> tuple[list[Organization], int]:
         """Verified organisations for everyone; the others only for operators, themselves and their registrant."""
         t = self.table
@@ -131,6 +132,8 @@ class OrganizationRepository(AggregateRepository[Organization]):
             where.append(t.c.verification_status == status.value)
         if region is not None:
             where.append(t.c.region == region)
+        if ids is not None:
+            where.append(t.c.id.in_(ids))
         return await self.list(*where, limit=limit, offset=offset)
 
 
@@ -240,6 +243,7 @@ class ConsortiumRepository(AggregateRepository[Consortium]):
         kind: ConsortiumKind | None,
         limit: int,
         offset: int,
+        ids: list[uuid.UUID] | None = None,
     ) -> tuple[list[Consortium], int]:
         """Consortia are public; ``organization_id`` finds those it is an active member of."""
         t = self.table
@@ -255,6 +259,8 @@ class ConsortiumRepository(AggregateRepository[Consortium]):
             where.append(t.c.status == status.value)
         if kind is not None:
             where.append(t.c.kind == kind.value)
+        if ids is not None:
+            where.append(t.c.id.in_(ids))
         return await self.list(*where, limit=limit, offset=offset)
 
     # Last in the class: defined earlier, this method's name would shadow the builtin in the annotations above.

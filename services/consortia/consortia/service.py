@@ -90,10 +90,13 @@ async def list_organizations(
     region: str | None,
     limit: int,
     offset: int,
+    ids: list[uuid.UUID] | None = None,
 ) -> tuple[list[Organization], int]:
     """The organisations ``can_view_organization`` lets the caller see, filtered in SQL (the repository's
     filter is tested against that predicate)."""
-    return await uow.organizations.visible_to(p, kind=kind, status=status, region=region, limit=limit, offset=offset)
+    return await uow.organizations.visible_to(
+        p, kind=kind, status=status, region=region, ids=ids, limit=limit, offset=offset
+    )
 
 
 async def decide_organization(
@@ -203,10 +206,11 @@ async def list_consortia(
     kind: ConsortiumKind | None,
     limit: int,
     offset: int,
+    ids: list[uuid.UUID] | None = None,
 ) -> tuple[list[ConsortiumView], int]:
     """Consortia are public; each is shown as the caller may see it."""
     items, total = await uow.consortia.search(
-        organization_id=organization_id, status=status, kind=kind, limit=limit, offset=offset
+        organization_id=organization_id, status=status, kind=kind, ids=ids, limit=limit, offset=offset
     )
     return [consortium_view(p, c) for c in items], total
 

@@ -98,6 +98,7 @@ async def test_every_list_query_uses_an_index(engine: AsyncEngine) -> None:
             "operator by region": dict(principal=operator, region="Wuxi"),
             "anonymous by kind": dict(principal=None, kind=OrganizationKind.GOVERNMENT),
             "anonymous by region": dict(principal=None, region="Wuxi"),
+            "anonymous by ids": dict(principal=None, ids=[MEMBER, uuid.uuid4()]),
         }
         for case, args in org_cases.items():
             query = {"kind": None, "status": None, "region": None, **args}
@@ -110,6 +111,7 @@ async def test_every_list_query_uses_an_index(engine: AsyncEngine) -> None:
             "by member": dict(organization_id=MEMBER),
             "by status": dict(status=ConsortiumStatus.DISSOLVED),
             "by kind": dict(kind=ConsortiumKind.PROJECT),
+            "by ids": dict(ids=[CONSORTIUM, uuid.uuid4()]),
         }
         for case, args in consortium_cases.items():
             query = {"organization_id": None, "status": None, "kind": None, **args}

@@ -286,3 +286,33 @@ async def test_unknown_organisation_is_404(api: Api) -> None:
     api.problem(r, 404, "not-found")
     r = await api.client.get("/organizations/not-a-uuid")
     api.problem(r, 422)
+
+
+async def test_batch_lookup_by_ids_shows_what_single_reads_show(api: Api) -> None:
+    """``?ids=`` (the gateway's batch lookup) applies the visibility of ``GET /organizations/{id}``: a pending
+    organisation is absent for the public and present for an operator; an unknown id is simply absent."""
+    verified = await api.org("college")
+    registrant = api.as_("learner", sub=f"applicant-{uuid.uuid4().hex[:6]}")
+    pending = await api.register("enterprise", headers=registrant)
+    ids = [str(verified.id), pending["id"], str(uuid.uuid4())]
+    for headers, expected in (
+        ({}, {str(verified.id)}),
+        (api.as_("firm_admin", org=uuid.uuid4()), {str(verified.id)}),
+        (registrant, {str(verified.id), pending["id"]}),
+        (api.operator(), {str(verified.id), pending["id"]}),
+    ):
+        r = await api.client.get("/organizations", params={"ids": ids, "limit": 3}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert {o["id"] for o in r.json()["items"]} == expected
+        singles = {i for i in ids if (await api.client.get(f"/organizations/{i}", headers=headers)).status_code == 200}
+        assert singles == expected
+    r = await api.client.get("/organizations", params={"ids": [str(uuid.uuid4())] * 201})
+    api.problem(r, 422, "validation-failed")
+
+
+async def test_batch_lookup_of_consortia_by_ids(api: Api) -> None:
+    c, _college, _firm = await api.active()
+    other, _, _ = await api.active()
+    r = await api.client.get("/consortia", params={"ids": [c["id"], str(uuid.uuid4())]})
+    assert r.status_code == 200, r.text
+    assert [x["id"] for x in r.json()["items"]] == [c["id"]] and other["id"] != c["id"]

@@ -1,0 +1,1 @@
+"""Dovetail GraphQL gateway."""

@@ -1,0 +1,1 @@
+"""The graph: types per service, shared connection and error types, the schema."""
