@@ -143,7 +143,9 @@ class Api:
     def __init__(self, client: httpx.AsyncClient, token: Callable[..., str], orgs: Orgs, engine: AsyncEngine) -> None:
         self.client, self.token, self.orgs, self.engine = client, token, orgs, engine
 
-    def as_(self, role: str, org: uuid.UUID | None, *, sub: str | None = None, if_match: int | None = None) -> dict[str, str]:
+    def as_(
+        self, role: str, org: uuid.UUID | None, *, sub: str | None = None, if_match: int | None = None
+    ) -> dict[str, str]:
         headers = auth(self.token(role, org=org, sub=sub))
         if if_match is not None:
             headers["If-Match"] = f'"{if_match}"'
@@ -191,7 +193,12 @@ class Api:
         return out
 
     async def cohort(self, program: Json, *, seats: int = 30, open_: bool = True) -> Json:
-        body = {"intake_term": "2026-autumn", "seat_limit": seats, "start_date": "2026-09-01", "graduation_date": "2028-07-01"}
+        body = {
+            "intake_term": "2026-autumn",
+            "seat_limit": seats,
+            "start_date": "2026-09-01",
+            "graduation_date": "2028-07-01",
+        }
         r = await self.client.post(f"/programs/{program['id']}/cohorts", json=body, headers=self.college_admin())
         assert r.status_code == 201, r.text
         cohort: Json = r.json()

@@ -97,7 +97,9 @@ async def test_propose_approve_launch_close(api: Api, engine: AsyncEngine) -> No
 async def test_a_partner_declines_with_a_reason(api: Api) -> None:
     program = await api.propose()
     r = await api.client.post(
-        f"/programs/{program['id']}/decline", json={"reason": "no budget this year"}, headers=api.firm_admin(api.orgs.firm_b)
+        f"/programs/{program['id']}/decline",
+        json={"reason": "no budget this year"},
+        headers=api.firm_admin(api.orgs.firm_b),
     )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "declined" and r.json()["decline_reason"] == "no budget this year"
@@ -107,20 +109,28 @@ async def test_a_partner_declines_with_a_reason(api: Api) -> None:
 
 async def test_the_pinned_version_must_be_published(api: Api, engine: AsyncEngine) -> None:
     # Retired (version 1): a definite refusal that names the current version.
-    r = await api.client.post("/programs", json=api.program_body(curriculum_version_number=1), headers=api.college_admin())
+    r = await api.client.post(
+        "/programs", json=api.program_body(curriculum_version_number=1), headers=api.college_admin()
+    )
     body = api.problem(r, 422, field="curriculum_version_number", rule="published_version_required")
     assert "retired" in body["detail"] and "published version is 2" in body["detail"]
     # Above anything known: may be projection lag, so "not known here yet" with Retry-After (ADR 0007).
-    r = await api.client.post("/programs", json=api.program_body(curriculum_version_number=3), headers=api.college_admin())
+    r = await api.client.post(
+        "/programs", json=api.program_body(curriculum_version_number=3), headers=api.college_admin()
+    )
     api.problem(r, 409, "not-known-yet", field="curriculum_version_number")
     assert r.headers["Retry-After"]
-    r = await api.client.post("/programs", json=api.program_body(curriculum_id=str(uuid.uuid4())), headers=api.college_admin())
+    r = await api.client.post(
+        "/programs", json=api.program_body(curriculum_id=str(uuid.uuid4())), headers=api.college_admin()
+    )
     api.problem(r, 409, "not-known-yet")
     # A lower number never published (a draft that was superseded before publication).
     other = uuid.uuid4()
     await add_version(engine, other, 3)
     r = await api.client.post(
-        "/programs", json=api.program_body(curriculum_id=str(other), curriculum_version_number=2), headers=api.college_admin()
+        "/programs",
+        json=api.program_body(curriculum_id=str(other), curriculum_version_number=2),
+        headers=api.college_admin(),
     )
     api.problem(r, 422, rule="published_version_required")
 
@@ -128,11 +138,15 @@ async def test_the_pinned_version_must_be_published(api: Api, engine: AsyncEngin
 async def test_partners_are_verified_firms_and_intake_rules_hold(api: Api) -> None:
     o = api.orgs
     r = await api.client.post(
-        "/programs", json=api.program_body(partner_ids=[str(o.pending_firm)], committed_intake=[]), headers=api.college_admin()
+        "/programs",
+        json=api.program_body(partner_ids=[str(o.pending_firm)], committed_intake=[]),
+        headers=api.college_admin(),
     )
     api.problem(r, 422, field="partner_ids[0]", rule="verified_enterprise_required")
     r = await api.client.post(
-        "/programs", json=api.program_body(partner_ids=[str(uuid.uuid4())], committed_intake=[]), headers=api.college_admin()
+        "/programs",
+        json=api.program_body(partner_ids=[str(uuid.uuid4())], committed_intake=[]),
+        headers=api.college_admin(),
     )
     api.problem(r, 409, "not-known-yet", field="partner_ids[0]")
     r = await api.client.post("/programs", json=api.program_body(model="joint_lab"), headers=api.college_admin())
@@ -156,7 +170,9 @@ async def test_partners_are_verified_firms_and_intake_rules_hold(api: Api) -> No
 async def test_a_consortium_program_needs_active_members(api: Api, engine: AsyncEngine) -> None:
     o = api.orgs
     consortium = await add_consortium(engine, [o.college, o.firm_a])
-    r = await api.client.post("/programs", json=api.program_body(consortium_id=str(consortium)), headers=api.college_admin())
+    r = await api.client.post(
+        "/programs", json=api.program_body(consortium_id=str(consortium)), headers=api.college_admin()
+    )
     api.problem(r, 422, field="partner_ids[1]", rule="consortium_member_required")
     program = await api.propose(
         consortium_id=str(consortium), partner_ids=[str(o.firm_a)], model="modern_apprenticeship", committed_intake=[]
@@ -166,7 +182,9 @@ async def test_a_consortium_program_needs_active_members(api: Api, engine: Async
     assert m is not None
     async with engine.begin() as conn:
         await conn.execute(
-            sa.update(m).where(m.c.consortium_id == consortium, m.c.organization_id == o.firm_a).values(left_on=datetime.now(UTC).date())
+            sa.update(m)
+            .where(m.c.consortium_id == consortium, m.c.organization_id == o.firm_a)
+            .values(left_on=datetime.now(UTC).date())
         )
     r = await api.client.post(f"/programs/{program['id']}/approve", headers=api.firm_admin(o.firm_a))
     api.problem(r, 422, field="organization_id", rule="consortium_member_required")
@@ -196,7 +214,9 @@ async def test_a_retired_version_flags_the_program_and_blocks_launch_until_re_pi
 
 async def test_a_version_retired_without_successor_flags_retired(api: Api, runtime: Runtime) -> None:
     program = await api.propose()
-    await deliver(runtime, CurriculumVersionRetired(curriculum_id=api.orgs.curriculum, version_id=uuid.uuid4(), version_number=2))
+    await deliver(
+        runtime, CurriculumVersionRetired(curriculum_id=api.orgs.curriculum, version_id=uuid.uuid4(), version_number=2)
+    )
     r = await api.client.get(f"/programs/{program['id']}", headers=api.college_admin())
     assert r.json()["pin_flag"] == "retired"
     r = await api.client.post(f"/programs/{program['id']}/repin", headers=api.college_admin())
@@ -213,6 +233,8 @@ async def test_lists_show_only_what_the_caller_may_see(api: Api) -> None:
         await api.client.get("/programs", params={"partner_id": str(o.firm_b)}, headers=api.as_("operator", None))
     )
     assert program["id"] not in ids(await api.client.get("/programs", headers=api.firm_admin(o.outsider)))
-    assert program["id"] not in ids(await api.client.get("/programs", headers=api.as_("college_admin", o.other_college)))
+    assert program["id"] not in ids(
+        await api.client.get("/programs", headers=api.as_("college_admin", o.other_college))
+    )
     r = await api.client.get(f"/programs/{program['id']}", headers=api.firm_admin(o.outsider))
     api.problem(r, 404)
