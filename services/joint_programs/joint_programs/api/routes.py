@@ -237,7 +237,7 @@ async def list_roster(uow: UoW, p: CurrentPrincipal, paging: Paging) -> Any:
     )
 
 
-@learners.get("/learners/me", response_model=LearnerPublic)
+@learners.get("/me", response_model=LearnerPublic)
 async def my_record(uow: UoW, p: CurrentPrincipal) -> Any:
     """A learner's own roster entry (linked by the token's `sub`)."""
     return LearnerPublic.of(await service.me(uow, p))

@@ -135,7 +135,7 @@ ROWS: list[Row] = [
         },
     ),
     Row("GET", "/learners", only({"owner": 200, "other_college": 200}), sees=roster_seen),
-    Row("GET", "/learners/me", everyone(404) | {"learner": 200, "anonymous": 401}),
+    Row("GET", "/me", everyone(404) | {"learner": 200, "anonymous": 401}),
     Row("GET", L, hidden({"owner": 200, "learner": 200}, RECORD), params=lid),
     Row("DELETE", L, hidden({"owner": 200}, RECORD), params=lid),
     Row(

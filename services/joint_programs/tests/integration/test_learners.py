@@ -57,7 +57,7 @@ async def test_roster_student_numbers_are_unique_per_college(api: Api) -> None:
 async def test_a_learner_sees_their_record_and_manages_consent(api: Api) -> None:
     program, _cohort, learner, sub = await enrolled_with_account(api)
     me = api.as_("learner", api.orgs.college, sub=sub)
-    r = await api.client.get("/learners/me", headers=me)
+    r = await api.client.get("/me", headers=me)
     assert r.status_code == 200 and r.json()["id"] == learner["id"]
     other = api.as_("learner", api.orgs.college, sub="someone-else")
     api.problem(await api.client.get(f"/learners/{learner['id']}", headers=other), 404)
@@ -195,7 +195,7 @@ async def test_erasure_leaves_no_personal_data_in_any_table(api: Api, engine: As
     r = await api.client.get(f"/cohorts/{cohort['id']}/enrolments", headers=api.college_admin())
     assert [e["learner_ref"] for e in r.json()["items"]] == [learner["ref"]]
     # The learner's account no longer reaches the record; firms see nothing.
-    api.problem(await api.client.get("/learners/me", headers=me), 404)
+    api.problem(await api.client.get("/me", headers=me), 404)
     api.problem(await api.client.get(f"/profiles/{learner['ref']}", headers=api.firm_admin(api.orgs.firm_a)), 404)
 
 
