@@ -128,6 +128,14 @@ async def test_programs_follow_consortia_and_curricula(
     async def is_(check: Callable[[], Awaitable[Any]], value: Any) -> bool:
         return await check() == value
 
+    async def vetting(org: str) -> str | None:
+        async with jp.uow() as uow:
+            known = await uow.organizations.get(uuid.UUID(org))  # type: ignore[attr-defined]
+        return None if known is None else str(known.status)
+
+    # Three consumer groups, three topics: each projection catches up on its own.
+    await eventually(lambda: is_(lambda: vetting(college["id"]), "verified"))
+    await eventually(lambda: is_(lambda: vetting(firm["id"]), "verified"))
     await eventually(lambda: is_(lambda: membership(firm["id"]), "active"))
     await eventually(lambda: is_(lambda: membership(college["id"]), "active"))
 

@@ -50,11 +50,11 @@ class ProgramRepository(AggregateRepository[JointProgram]):
     table = programs_table
     entity_name = "joint program"
 
-    def visibility(self, p: Principal) -> sa.ColumnElement[bool]:
-        """``policy.can_view_program`` in SQL."""
+    def visibility(self, p: Principal) -> sa.ColumnElement[bool] | None:
+        """``policy.can_view_program`` in SQL; None for operators, who see every program (no filter to plan)."""
         t = self.table
         if p.is_operator:
-            return sa.true()
+            return None
         clauses: list[sa.ColumnElement[bool]] = []
         if p.org is not None and p.has(*COLLEGE_STAFF):
             clauses.append(t.c.college_id == p.org)
@@ -73,7 +73,8 @@ class ProgramRepository(AggregateRepository[JointProgram]):
         offset: int,
     ) -> tuple[list[JointProgram], int]:
         t = self.table
-        where = [self.visibility(p)]
+        visible = self.visibility(p)
+        where = [] if visible is None else [visible]
         if college_id is not None:
             where.append(t.c.college_id == college_id)
         if partner_id is not None:
@@ -172,14 +173,17 @@ class LearnerRepository(AggregateRepository[Learner]):
         return await self.list(self.table.c.college_id == college_id, limit=limit, offset=offset)
 
     def firm_filter(self, firm_id: uuid.UUID) -> sa.ColumnElement[bool]:
-        """``policy.firm_may_see`` in SQL: an active consent naming the firm or a program it is a partner of."""
+        """``policy.firm_may_see`` in SQL: an active consent naming the firm or a program it is a partner of.
+
+        A union of the two grants, each answered by its partial index, rather than one ``EXISTS`` with an OR:
+        the planner reads the OR form by scanning every learner and every consent.
+        """
         c, prog, t = consents_table, programs_table, self.table
-        grants = sa.or_(
-            c.c.firm_id == firm_id,
-            c.c.program_id.in_(sa.select(prog.c.id).where(prog.c.partner_ids.contains([firm_id]))),
-        )
-        consented = sa.exists().where(c.c.learner_id == t.c.id, c.c.withdrawn_at.is_(None), grants)
-        return sa.and_(t.c.erased_at.is_(None), consented)
+        active = c.c.withdrawn_at.is_(None)
+        named = sa.select(c.c.learner_id).where(active, c.c.firm_id == firm_id)
+        partner_programs = sa.select(prog.c.id).where(prog.c.partner_ids.contains([firm_id]))
+        by_program = sa.select(c.c.learner_id).where(active, c.c.program_id.in_(partner_programs))
+        return sa.and_(t.c.erased_at.is_(None), t.c.id.in_(sa.union(named, by_program)))
 
     async def profiles_for_firm(self, firm_id: uuid.UUID, *, limit: int, offset: int) -> tuple[list[Learner], int]:
         return await self.list(self.firm_filter(firm_id), limit=limit, offset=offset)

@@ -156,8 +156,8 @@ async def propose_program(
     return program
 
 
-async def get_program(uow: UoW, p: Principal, program_id: uuid.UUID, *, for_update: bool = False) -> JointProgram:
-    program = await uow.programs.get(program_id, for_update=for_update)
+async def get_program(uow: UoW, p: Principal, program_id: uuid.UUID) -> JointProgram:
+    program = await uow.programs.get(program_id)
     if program is None or not policy.can_view_program(p, program):
         raise NotFound(f"joint program {program_id} not found")
     return program
