@@ -1,5 +1,7 @@
 """Load demo data through the services' REST APIs, as users would: organisations vetted, a consortium,
-contributions and a benefit distribution, and a co-designed curriculum published. Safe to run twice."""
+contributions and a benefit distribution, a co-designed curriculum published, and joint programs on it (an order
+class with the firm, an apprenticeship in the consortium) with a cohort, two learners and one consent. Safe to run
+twice."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from dovetail_shared.taxonomy import taxonomy_dir
 
 CURRICULA = "http://127.0.0.1:8101"
 CONSORTIA = "http://127.0.0.1:8102"
+JOINT_PROGRAMS = "http://127.0.0.1:8103"
 OCCUPATION_LABEL = "mechatronics assembler"
 SETTINGS = curricula_settings()
 
@@ -213,11 +216,107 @@ def curriculum(client: httpx.Client, college: dict[str, Any], firm: dict[str, An
     return call(client, "POST", f"{CURRICULA}/curricula/{c['id']}/publish", admin)
 
 
+def until_known(client: httpx.Client, url: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """POST, retrying while the service answers "not known here yet" (its projections catch up, ADR 0007)."""
+    deadline = time.monotonic() + 90
+    while True:
+        r = client.post(url, headers=headers, json=body)
+        if (
+            r.status_code != 409
+            or not r.json().get("type", "").endswith("/not-known-yet")
+            or time.monotonic() > deadline
+        ):
+            break
+        time.sleep(1)
+    if r.status_code >= 400:
+        raise SystemExit(f"demo data: POST {url} → {r.status_code} {r.text[:500]}")
+    return r.json()  # type: ignore[no-any-return]
+
+
+def joint_programs(
+    client: httpx.Client, college: dict[str, Any], firms: list[dict[str, Any]], c: dict[str, Any], cur: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    admin = bearer(["college_admin"], college["id"], "demo-college-admin")
+    url = f"{JOINT_PROGRAMS}/programs"
+    existing = call(client, "GET", url, admin, params={"college_id": college["id"], "limit": 200})["items"]
+    pinned = {"curriculum_id": cur["id"], "curriculum_version_number": cur["published_version_number"]}
+    wanted = [
+        {
+            "title": "Pearl River Robotics order class",
+            "title_zh": "珠江机器人订单班",
+            "model": "order_class",
+            "partner_ids": [firms[0]["id"]],
+            "capacity": 40,
+            "committed_intake": [{"firm_id": firms[0]["id"], "headcount": 25}],
+            **pinned,
+        },
+        {
+            "title": "Precision parts modern apprenticeship",
+            "title_zh": "精密零件现代学徒制",
+            "model": "modern_apprenticeship",
+            "partner_ids": [firms[1]["id"]],
+            "consortium_id": c["id"],
+            "capacity": 20,
+            **pinned,
+        },
+    ]
+    programs = []
+    for body in wanted:
+        found = next((x for x in existing if x["title"] == body["title"]), None)
+        program = found or until_known(client, url, admin, body)
+        if program["status"] == "proposed":
+            for firm in [f for f in firms if f["id"] in program["partner_ids"]]:
+                firm_admin = bearer(["firm_admin"], firm["id"], f"demo-admin-{firm['registration_number']}")
+                program = call(client, "POST", f"{url}/{program['id']}/approve", firm_admin)
+        programs.append(program)
+    order_class = programs[0]
+    cohorts = call(client, "GET", f"{url}/{order_class['id']}/cohorts", admin)["items"]
+    cohort = cohorts[0] if cohorts else None
+    if cohort is None:
+        year = date.today().year
+        body = {
+            "intake_term": f"{year}-autumn",
+            "seat_limit": 40,
+            "start_date": f"{year}-09-01",
+            "graduation_date": f"{year + 2}-07-01",
+        }
+        cohort = call(client, "POST", f"{url}/{order_class['id']}/cohorts", admin, json=body)
+        cohort = call(client, "POST", f"{JOINT_PROGRAMS}/cohorts/{cohort['id']}/open", admin)
+        roster = [
+            ("Chen Jing", "陈静", "SZ2026001", "2007-04-12", "chen.jing@demo.edu.cn", "demo-learner-1"),
+            ("Liu Yang", "刘洋", "SZ2026002", "2006-11-30", None, None),
+        ]
+        for name, name_zh, number, born, contact, sub in roster:
+            learner = call(
+                client,
+                "POST",
+                f"{JOINT_PROGRAMS}/learners",
+                admin,
+                json={
+                    "name": name,
+                    "name_zh": name_zh,
+                    "student_number": number,
+                    "date_of_birth": born,
+                    "contact": contact,
+                    "account_subject": sub,
+                },
+            )
+            enrolments = f"{JOINT_PROGRAMS}/cohorts/{cohort['id']}/enrolments"
+            call(client, "POST", enrolments, admin, json={"learner_id": learner["id"]})
+            if sub:
+                # The learner, not the college, lets the program's partner firms see the profile for placement.
+                me = bearer(["learner"], college["id"], sub)
+                consent = {"purpose": "placement", "program_id": order_class["id"]}
+                call(client, "POST", f"{JOINT_PROGRAMS}/learners/{learner['id']}/consents", me, json=consent)
+    return programs, cohort
+
+
 def main() -> None:
     with httpx.Client(timeout=30) as client:
         college, *firms = organisations(client)
         c = consortium(client, college, firms)
         cur = curriculum(client, college, firms[0])
+        programs, cohort = joint_programs(client, college, firms, c, cur)
     print("Demo data loaded:")
     print(f"  organisations: {college['name']} (college), " + ", ".join(f["name"] for f in firms))
     print(f"  consortium:    {c['name']} ({CONSORTIA}/consortia/{c['id']})")
@@ -225,6 +324,9 @@ def main() -> None:
         f"  curriculum:    {cur['title']}, published version {cur['published_version_number']} "
         f"({CURRICULA}/curricula/{cur['id']})"
     )
+    for program in programs:
+        print(f"  program:       {program['title']} ({program['model']}, {program['status']})")
+    print(f"  cohort:        {cohort['intake_term']}, {cohort['seat_limit']} seats, two learners, one consent")
     print("  try:          curl -s " + f"{CURRICULA}/curricula | python3 -m json.tool | head -40")
 
 

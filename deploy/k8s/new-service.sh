@@ -10,6 +10,7 @@ svc="${name//_/-}"; up="$(echo "$name" | tr '[:lower:]-' '[:upper:]_')"
 [[ -e "$dir" ]] && { echo "$dir exists" >&2; exit 1; }
 mkdir -p "$dir"
 for f in "$(dirname "$0")"/base/_template/*.yaml; do
-  sed -e "s/__SVC__/$svc/g" -e "s/__UP__/$up/g" -e "s/__PORT__/$port/g" "$f" >"$dir/$(basename "$f")"
+  # The command keeps the registry's name (dovetail-<name>, ADR 0006); Kubernetes names use the wire name.
+  sed -e "s/dovetail-__SVC__\"/dovetail-$name\"/g" -e "s/__SVC__/$svc/g" -e "s/__UP__/$up/g" -e "s/__PORT__/$port/g" "$f" >"$dir/$(basename "$f")"
 done
 echo "created $dir"

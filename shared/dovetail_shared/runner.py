@@ -40,7 +40,7 @@ def all_topics(spec: ServiceSpec, settings: ServiceSettings) -> list[str]:
     topics = list(spec.published_topics(settings))
     for c in spec.consumers:
         topics += c.topics(settings)
-        topics.append(dead_letter_topic(settings.topic_prefix, f"{settings.service_name}-{c.purpose}"))
+        topics.append(dead_letter_topic(settings.topic_prefix, settings.consumer_group(c.purpose)))
     return topics
 
 
@@ -102,7 +102,7 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     if argv[:1] == ["dlt"]:
         # An operator's command, not a role: its own arguments (list|show|redrive ...).
         settings = spec.settings_factory()
-        groups = [f"{settings.service_name}-{c.purpose}" for c in spec.consumers]
+        groups = [settings.consumer_group(c.purpose) for c in spec.consumers]
         configure_logging(spec.name, "WARNING", settings.log_json)
         sys.exit(dlt.cli(settings, groups, argv[1:], prog=f"dovetail-{spec.name}"))
     parser = argparse.ArgumentParser(prog=f"dovetail-{spec.name}", description=f"Run the {spec.name} service")

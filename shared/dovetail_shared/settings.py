@@ -18,6 +18,14 @@ DEV_SECRET = "dev-only-insecure-secret-change-me-0000000000"  # noqa: S105 - ref
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dovetail", DEV_SECRET})
 
 
+def wire_name(service: str) -> str:
+    """A service's Python/schema name (``joint_programs``) as topics and event types spell it (``joint-programs``).
+
+    ADR 0001 allows no ``_`` in a topic or event type, and Kubernetes none in a resource name (ADR 0022).
+    """
+    return service.replace("_", "-")
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
@@ -79,6 +87,15 @@ class ServiceSettings(BaseSettings):
     @property
     def db_schema(self) -> str:
         return self.service_name
+
+    @property
+    def wire_name(self) -> str:
+        """The service's name in topics, event types, groups and sources: ``-`` for ``_`` (ADR 0022)."""
+        return wire_name(self.service_name)
+
+    def consumer_group(self, purpose: str) -> str:
+        """``<wire name>-<purpose>``: the group's inbox key and, prefixed, its Kafka group and dead-letter topic."""
+        return f"{self.wire_name}-{purpose}"
 
     @classmethod
     def settings_customise_sources(

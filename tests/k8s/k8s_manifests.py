@@ -22,9 +22,10 @@ GATEWAY = {"command": "dovetail-gateway", "port": 8000}
 
 @dataclass(frozen=True)
 class ServiceInfo:
-    name: str
+    name: str  # its Kubernetes name (the wire name, ADR 0022)
     port: int
     topics: tuple[str, ...]
+    command: str  # dovetail-<registered name>
 
 
 def service_catalog(topic_prefix: str) -> list[ServiceInfo]:
@@ -40,9 +41,10 @@ def service_catalog(topic_prefix: str) -> list[ServiceInfo]:
     try:
         out = []
         for spec in registry.specs():
-            name = spec.name
             settings = spec.settings_factory().with_overrides(topic_prefix=topic_prefix)
-            out.append(ServiceInfo(name, settings.http_port, tuple(sorted(set(all_topics(spec, settings))))))
+            name = settings.wire_name  # Kubernetes names allow no '_' (ADR 0022): joint_programs is joint-programs
+            topics = tuple(sorted(set(all_topics(spec, settings))))
+            out.append(ServiceInfo(name, settings.http_port, topics, f"dovetail-{spec.name}"))
         return out
     finally:
         if saved is None:

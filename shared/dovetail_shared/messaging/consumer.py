@@ -109,7 +109,7 @@ class EventConsumer:
     ) -> None:
         self.settings = settings
         self.uow_factory = uow_factory
-        self.group_id = f"{settings.service_name}-{purpose}"
+        self.group_id = settings.consumer_group(purpose)
         self.handlers = dict(handlers)
         self.topics = topics
         self.dlt = dead_letter_topic(settings.topic_prefix, self.group_id)

@@ -89,7 +89,7 @@ class OutboxRelay:
         self.published = 0
         self.is_leader = False
         self._known_topics: set[str] = set()
-        self.source = f"/dovetail/{settings.service_name}"
+        self.source = f"/dovetail/{settings.wire_name}"
         self._sql = _Statements(messaging)
         health.install(settings.service_name)
         self._next_sample = 0.0

@@ -11,9 +11,10 @@ from alembic.script import ScriptDirectory
 from dovetail_shared import registry
 from dovetail_shared.migrations import alembic_config
 from dovetail_shared.runtime import ServiceSpec
+from dovetail_shared.settings import wire_name
 
 SPECS = registry.specs()
-TOPIC = re.compile(r"^(?P<prefix>[a-z0-9-]+)\.(?P<service>[a-z_]+)\.(?P<aggregate>[a-z]+(-[a-z]+)*)$")
+TOPIC = re.compile(r"^(?P<prefix>[a-z0-9-]+)\.(?P<service>[a-z]+(-[a-z]+)*)\.(?P<aggregate>[a-z]+(-[a-z]+)*)$")
 
 
 def test_the_known_services_are_registered() -> None:
@@ -49,13 +50,13 @@ def test_topics_follow_the_naming_rule(spec: ServiceSpec) -> None:
     settings = spec.settings_factory().with_overrides(topic_prefix="dev")
     for topic in spec.published_topics(settings):
         m = TOPIC.match(topic)
-        assert m and m["prefix"] == "dev" and m["service"] == spec.name, topic
+        assert m and m["prefix"] == "dev" and m["service"] == wire_name(spec.name), topic
     purposes = [c.purpose for c in spec.consumers]
     assert len(purposes) == len(set(purposes)), purposes
     for consumer in spec.consumers:
         for topic in consumer.topics(settings):
             m = TOPIC.match(topic)
-            assert m and m["prefix"] == "dev" and m["service"] in registry.names(), topic
+            assert m and m["prefix"] == "dev" and m["service"] in {wire_name(n) for n in registry.names()}, topic
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
