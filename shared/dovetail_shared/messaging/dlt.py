@@ -60,21 +60,34 @@ async def read_dead_letters(
     """The group's dead letters, oldest first per partition, up to the end offsets seen at the start."""
     topic = dead_letter_topic(settings.topic_prefix, group)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None, enable_auto_commit=False
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     found: list[DeadLetter] = []
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            await consumer._client.force_metadata_update()  # a topic the client has not seen yet
+        # A group-less consumer's first metadata may not list the topic yet (a busy broker, a topic made
+        # moments ago): ask for it by name, a few times, before concluding there is no dead-letter topic.
+        for _attempt in range(5):
+            if partitions:
+                break
+            await consumer._client.add_topic(topic)
+            await consumer._client.force_metadata_update()
             partitions = consumer.partitions_for_topic(topic) or set()
+            if not partitions:
+                await asyncio.sleep(0.2)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:
             return []
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
-        await consumer.seek_to_beginning(*tps)
+        # Explicit offsets, not seek_to_beginning(): its reset is lazy and could lose to the default "latest".
+        starts = await consumer.beginning_offsets(tps)
+        for tp in tps:
+            consumer.seek(tp, starts[tp])
         remaining = {tp for tp in tps if ends[tp] > 0}
         for tp in list(remaining):
             if await consumer.position(tp) >= ends[tp]:
