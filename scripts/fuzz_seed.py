@@ -109,6 +109,11 @@ def main() -> None:
             "distribution_id": distribution["id"],
         },
     }
+    # A service without seeds of its own yet is still fuzzed, with the token but no pinned ids (mostly 404s).
+    from dovetail_shared import registry
+
+    for name in registry.names():
+        params.setdefault(name, {})
     for service, values in params.items():
         folder = out / service
         folder.mkdir(parents=True, exist_ok=True)
