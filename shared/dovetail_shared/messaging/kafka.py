@@ -47,6 +47,9 @@ def make_consumer(settings: ServiceSettings, group_id: str, *topics: str, **over
         "auto_offset_reset": "earliest",
         "client_id": f"dovetail-{settings.service_name}-{group_id}",
         "max_poll_records": 500,
+        # A subscribed topic whose partitions were not yet visible when the group formed (just created, a
+        # busy broker) is picked up within seconds, not after the 5-minute default metadata age.
+        "metadata_max_age_ms": 10_000,
     }
     options.update(overrides)
     return AIOKafkaConsumer(*topics, **options)
