@@ -46,10 +46,10 @@ class LaggingConsumer(EventConsumer):
     seen_lag: float = 0.0
     _held = False
 
-    async def before_offset_commit(self, tp: Any, records: Any) -> None:
+    async def before_offset_commit(self, batch: Any) -> None:
         if not self._held:
             self._held = True
-            key = uuid.UUID(records[0].key.decode())
+            key = uuid.UUID(next(iter(batch.values()))[0].key.decode())
             for i in range(10):
                 await self.probe.emit(100 + i, key=key)
             await asyncio.sleep(3)  # the relay publishes them and the fetcher sees the new end offset

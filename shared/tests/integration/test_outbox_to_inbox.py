@@ -30,7 +30,7 @@ class RelayKilledAfterSend(OutboxRelay):
 
 
 class ConsumerKilledBeforeOffsetCommit(EventConsumer):
-    async def before_offset_commit(self, tp: Any, records: Any) -> None:
+    async def before_offset_commit(self, batch: Any) -> None:
         raise SimulatedCrash
 
 
@@ -112,6 +112,39 @@ async def test_consumer_killed_after_db_commit_before_offset_commit_redelivery_i
     await wait_until(lambda: _eq(survivor.stats.handled + survivor.stats.duplicates, 6))
     assert survivor.stats.duplicates == handled_before_crash  # redelivered, not re-applied
     assert await probe.effect_counts() == (6, 6)
+
+
+class CountingConsumer(EventConsumer):
+    """Counts the partitions of each fetch and the offset commits, to show a fetch is handled as one."""
+
+    fetched_partitions: list[int]
+    offset_commits: int = 0
+
+    async def before_offset_commit(self, batch: Any) -> None:
+        self.fetched_partitions.append(len(batch))
+        self.offset_commits += 1
+
+
+async def test_one_fetch_over_several_partitions_is_one_pass_and_one_offset_commit(
+    probe: Probe, background: Background
+) -> None:
+    # Thirty keys spread the events over every partition; all are on the broker before the consumer starts,
+    # so its first fetch spans several partitions. Handling them partition by partition (a transaction and
+    # an offset commit each) kept a record waiting behind the others: ADR 0040.
+    for i in range(30):
+        await probe.emit(i, key=uuid.uuid4())
+    relay = background.start(OutboxRelay(probe.settings, probe.engine, messaging))
+    await wait_until(lambda: _zero(probe.unpublished()))
+    await background.stop(relay)
+    consumer = probe.consumer(CountingConsumer)
+    assert isinstance(consumer, CountingConsumer)
+    consumer.fetched_partitions = []
+    background.start(consumer)
+    await wait_until(lambda: _eq(consumer.stats.handled, 30))
+    assert max(consumer.fetched_partitions) > 1  # a fetch really spanned partitions ...
+    assert consumer.offset_commits == len(consumer.fetched_partitions)  # ... and was committed once
+    assert consumer.offset_commits < sum(consumer.fetched_partitions)
+    assert await probe.effect_counts() == (30, 30)
 
 
 async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_keeps_moving(
