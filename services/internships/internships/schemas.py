@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from dovetail_shared.dates import IsoDate
 from dovetail_shared.events.internships import RequiredSkill, SkillScore
@@ -187,7 +187,9 @@ class EntryCreate(BaseModel):
     end_time: time
     break_minutes: int = Field(0, ge=0, le=600)
     tasks: Text = Field(max_length=TEXT)
-    skills: list[Text] = Field(default_factory=list, max_length=20, description="ESCO skill ids practised")
+    skills: list[Annotated[Text, Field(max_length=SKILL_ID)]] = Field(
+        default_factory=list, max_length=20, description="ESCO skill ids practised"
+    )
 
 
 class ReturnIn(BaseModel):

@@ -8,7 +8,7 @@ as their events would; the cross-service test in ``tests/integration`` sends the
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -73,7 +73,7 @@ async def add_learner(
     college: uuid.UUID,
     *,
     sub: str | None,
-    firms: list[uuid.UUID] = (),  # type: ignore[assignment]
+    firms: Sequence[uuid.UUID] = (),
     program: uuid.UUID | None = None,
     cohort: uuid.UUID | None = None,
     program_consent: bool = False,
@@ -183,7 +183,7 @@ class Api:
             "end_date": "2027-01-29",
             "stipend": "3200.00",
             "post_wage": "4000.00",
-            "firm_staff": 200,
+            "firm_staff": 5000,
             "post_staff": 20,
         }
         body.update(overrides)
@@ -206,9 +206,11 @@ class Api:
         ref = await add_learner(self.engine, self.orgs.college, sub=sub, firms=firms, **kw)
         return sub, ref, self.as_("learner", None, sub=sub)
 
-    async def applied(self, posting: Json | None = None, **kw: Any) -> Flow:
+    async def applied(
+        self, posting: Json | None = None, who: tuple[str, uuid.UUID, dict[str, str]] | None = None, **kw: Any
+    ) -> Flow:
         posting = posting or await self.posting()
-        sub, ref, me = await self.learner(**kw)
+        sub, ref, me = who or await self.learner(**kw)
         application = await self.ok(
             "POST", f"/postings/{posting['id']}/applications", me, {"cover_letter": f"Dear firm, I am {sub}"}, 201
         )
@@ -222,11 +224,12 @@ class Api:
         flow.application, flow.placement = out["application"], out["placement"]
         return flow
 
-    async def supervised(self, flow: Flow) -> Flow:
+    async def supervised(self, flow: Flow, mentor_sub: str | None = None, teacher_sub: str | None = None) -> Flow:
         """Mentor and supervising teacher named, and their headers."""
         assert flow.placement is not None
         pid = flow.placement["id"]
-        mentor_sub, teacher_sub = f"mentor-{uuid.uuid4().hex[:6]}", f"teacher-{uuid.uuid4().hex[:6]}"
+        mentor_sub = mentor_sub or f"mentor-{uuid.uuid4().hex[:6]}"
+        teacher_sub = teacher_sub or f"teacher-{uuid.uuid4().hex[:6]}"
         await self.ok("POST", f"/placements/{pid}/mentor", self.firm_admin(), {"mentor_sub": mentor_sub})
         flow.placement = await self.ok(
             "POST", f"/placements/{pid}/teacher", self.college_admin(), {"teacher_sub": teacher_sub}
@@ -235,8 +238,9 @@ class Api:
         flow.teacher = self.as_("teacher", self.orgs.college, sub=teacher_sub)
         return flow
 
-    async def active(self, posting: Json | None = None, **kw: Any) -> Flow:
-        flow = await self.supervised(await self.accepted(posting, **kw))
+    async def active(self, posting: Json | None = None, *, activate: bool = True, **kw: Any) -> Flow:
+        subs = {k: kw.pop(k) for k in ("mentor_sub", "teacher_sub") if k in kw}
+        flow = await self.supervised(await self.accepted(posting, **kw), **subs)
         assert flow.placement is not None
         pid = flow.placement["id"]
         for party in (flow.learner, self.firm_admin(), self.college_admin()):
@@ -247,9 +251,10 @@ class Api:
             "valid_from": "2026-11-01",
             "valid_to": "2027-02-28",
         }
-        await self.ok("POST", f"/placements/{pid}/insurance", self.college_admin(), insurance)
-        flow.placement = await self.ok("POST", f"/placements/{pid}/activate", self.college_admin())
-        assert flow.placement["status"] == "active"
+        flow.placement = await self.ok("POST", f"/placements/{pid}/insurance", self.college_admin(), insurance)
+        if activate:
+            flow.placement = await self.ok("POST", f"/placements/{pid}/activate", self.college_admin())
+            assert flow.placement["status"] == "active"
         return flow
 
     async def entry(self, flow: Flow, expect: int = 201, **overrides: Any) -> httpx.Response:
