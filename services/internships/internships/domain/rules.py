@@ -100,8 +100,8 @@ class RuleSet:
     weekly_hours_max: Decimal | None = Decimal(40)
     night_work_allowed: bool = False
     minor_night_work_allowed: bool = False
-    night_start: time = time(22, 0)
-    night_end: time = time(6, 0)
+    night_start: time = time.fromisoformat("22:00")
+    night_end: time = time.fromisoformat("06:00")
     public_holiday_work_allowed: bool = False
     holidays: frozenset[date] = field(default_factory=frozenset)
     min_placement_age: int | None = 16  # 16 or 18: the age facts joint programs publishes (ADR 0028)
