@@ -27,6 +27,7 @@ from internships.domain import (
     PlacementStatus,
     Posting,
     PostingStatus,
+    Rating,
     Rule,
 )
 from internships.domain.application import LIVE
@@ -43,6 +44,7 @@ from internships.tables import (
     logbook_table,
     placements_table,
     postings_table,
+    ratings_table,
 )
 
 
@@ -260,6 +262,27 @@ class EvaluationRepository(AggregateRepository[Evaluation]):
         t = self.table
         stmt = sa.select(t).where(t.c.placement_id == placement_id).order_by(t.c.created_at)
         return [self._from_row(r) for r in (await self.session.execute(stmt)).all()]
+
+    async def purge_learner(self, ref: uuid.UUID, now: datetime) -> None:
+        t = self.table
+        await self.session.execute(sa.update(t).where(t.c.learner_ref == ref).values(comment=None, updated_at=now))
+
+
+class RatingRepository(AggregateRepository[Rating]):
+    aggregate = Rating
+    table = ratings_table
+    entity_name = "rating"
+
+    async def add(self, agg: Rating) -> None:
+        index = f"{self.table.name}_placement_id_key"
+        async with _unique(self.session, index, "placement", Rule.ALREADY_RATED, "you already rated this placement"):
+            await super().add(agg)
+
+    async def summary(self, firm_id: uuid.UUID) -> tuple[int, int]:
+        t = self.table
+        stmt = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(t.c.score), 0)).where(t.c.firm_id == firm_id)
+        count, total = (await self.session.execute(stmt)).one()
+        return int(count), int(total)
 
     async def purge_learner(self, ref: uuid.UUID, now: datetime) -> None:
         t = self.table

@@ -24,9 +24,10 @@ from internships.domain import (
     PlacementStatus,
     Posting,
     PostingStatus,
+    Rating,
     TerminationReason,
 )
-from internships.service import WeekTotal
+from internships.service import RatingSummary, WeekTotal
 
 NAME = 200
 TEXT = 4000
@@ -271,3 +272,32 @@ class EvaluationPublic(BaseModel):
 class RuleSetPublic(BaseModel):
     name: str
     parameters: dict[str, Any]
+
+
+class RatingCreate(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: Text | None = Field(None, max_length=2000, description="Never shown to the firm")
+
+
+class RatingPublic(BaseModel):
+    """Your own rating (the firm never sees it)."""
+
+    id: uuid.UUID
+    placement_id: uuid.UUID
+    score: int
+    comment: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, r: Rating) -> RatingPublic:
+        return cls.model_validate(r.model_dump())
+
+
+class FirmRatingPublic(BaseModel):
+    firm_id: uuid.UUID
+    count: int | None = Field(description="Null until at least 3 learners rated the firm")
+    mean_score: float | None
+
+    @classmethod
+    def of(cls, s: RatingSummary) -> FirmRatingPublic:
+        return cls(firm_id=s.firm_id, count=s.count, mean_score=s.mean_score)

@@ -28,6 +28,7 @@ from internships.domain import (
     PlacementStatus,
     Posting,
     PostingStatus,
+    Rating,
     Rule,
     RuleSet,
     TerminationReason,
@@ -35,6 +36,7 @@ from internships.domain import (
 )
 from internships.domain.application import ConsentRequired, check_min_age
 from internships.domain.learner import placement_consent
+from internships.domain.logbook import rating_summary
 from internships.domain.posting import firm_cap
 from internships.repository import week_of
 from internships.uow import InternshipsUnitOfWork as UoW
@@ -560,12 +562,36 @@ async def list_evaluations(uow: UoW, p: Principal, placement_id: uuid.UUID) -> l
     return await uow.evaluations.for_placement(placement.id)
 
 
+async def rate(
+    uow: UoW, p: Principal, placement_id: uuid.UUID, *, now: datetime, score: int, comment: str | None
+) -> Rating:
+    placement, mine = await get_placement(uow, p, placement_id)
+    if not policy.is_learner(p, placement.learner_ref, mine):
+        raise Forbidden("only the learner rates their placement")
+    rating = Rating.give(placement, score=score, comment=comment, now=now)
+    await uow.ratings.add(rating)
+    return rating
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    firm_id: uuid.UUID
+    count: int | None
+    mean_score: float | None
+
+
+async def firm_rating(uow: UoW, p: Principal, firm_id: uuid.UUID) -> RatingSummary:
+    """Anyone signed in sees a firm's mean rating, and only over enough ratings that none can be singled out."""
+    count, mean = rating_summary(*await uow.ratings.summary(firm_id))
+    return RatingSummary(firm_id, count, mean)
+
+
 # --------------------------------------------------------------------------------------------------- erasure
 
 
 async def erase_learner(uow: UoW, ref: uuid.UUID, college_id: uuid.UUID, *, now: datetime) -> None:
     """``learner.erased``: the account link, age facts and consents go; cover letters, reasons, logbook tasks,
-    comments go; live applications are withdrawn. Placements, hours and scores stay under the pseudonym."""
+    comments and rating comments go; live applications are withdrawn. Placements, hours, scores stay pseudonymous."""
     await uow.learners.erase(ref, college_id, now)
     for app in await uow.applications.of_learner(ref):
         if app.live:
@@ -574,3 +600,4 @@ async def erase_learner(uow: UoW, ref: uuid.UUID, college_id: uuid.UUID, *, now:
         await uow.applications.save(app)
     await uow.logbook.purge_learner(ref, now)
     await uow.evaluations.purge_learner(ref, now)
+    await uow.ratings.purge_learner(ref, now)

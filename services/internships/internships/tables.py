@@ -148,6 +148,21 @@ class EvaluationRow(AggregateColumns, SQLModel, table=True):
     comment: str | None = Field(default=None, sa_type=sa.Text)
 
 
+class RatingRow(AggregateColumns, SQLModel, table=True):
+    __tablename__ = "ratings"
+    __table_args__ = (
+        sa.Index("ix_internships_ratings_firm", "firm_id"),
+        sa.Index("ix_internships_ratings_learner", "learner_ref"),
+        {"schema": SCHEMA},
+    )
+
+    placement_id: uuid.UUID = Field(nullable=False, unique=True)
+    firm_id: uuid.UUID = Field(nullable=False)
+    learner_ref: uuid.UUID = Field(nullable=False)
+    score: int = Field(nullable=False)
+    comment: str | None = Field(default=None, sa_type=sa.Text)
+
+
 # What internships knows of joint programs' learners (ADR 0028), from their events: no name, no contact.
 known_learners = sa.Table(
     "known_learners",
@@ -197,6 +212,7 @@ applications_table: sa.Table = ApplicationRow.__table__
 placements_table: sa.Table = PlacementRow.__table__
 logbook_table: sa.Table = LogbookEntryRow.__table__
 evaluations_table: sa.Table = EvaluationRow.__table__
+ratings_table: sa.Table = RatingRow.__table__
 messaging = MessagingTables(metadata, SCHEMA)
 # What internships knows of consortia's organisations, from their events; the taxonomy for skill ids.
 organizations = OrganizationsProjection(metadata, SCHEMA)

@@ -12,6 +12,7 @@ from internships.repository import (
     LogbookRepository,
     PlacementRepository,
     PostingRepository,
+    RatingRepository,
 )
 from internships.tables import organizations, taxonomy
 
@@ -22,6 +23,7 @@ class InternshipsUnitOfWork(SqlUnitOfWork):
     placements = bound(PlacementRepository)
     logbook = bound(LogbookRepository)
     evaluations = bound(EvaluationRepository)
+    ratings = bound(RatingRepository)
     learners = bound(LearnerDirectory)
     organizations = bound(organizations.directory)
     taxonomy = bound(lambda session: TaxonomyLookup(session, taxonomy))

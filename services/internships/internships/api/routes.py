@@ -18,11 +18,14 @@ from internships.schemas import (
     EntryPublic,
     EvaluationCreate,
     EvaluationPublic,
+    FirmRatingPublic,
     InsuranceIn,
     MentorIn,
     PlacementPublic,
     PostingCreate,
     PostingPublic,
+    RatingCreate,
+    RatingPublic,
     RejectIn,
     ReturnIn,
     RuleSetPublic,
@@ -306,6 +309,19 @@ async def evaluate(placement_id: uuid.UUID, body: EvaluationCreate, uow: UoW, p:
 @placements.get("/placements/{placement_id}/evaluations", response_model=list[EvaluationPublic])
 async def list_evaluations(placement_id: uuid.UUID, uow: UoW, p: CurrentPrincipal) -> Any:
     return [EvaluationPublic.of(e) for e in await service.list_evaluations(uow, p, placement_id)]
+
+
+@placements.post("/placements/{placement_id}/rating", status_code=status.HTTP_201_CREATED, response_model=RatingPublic)
+async def rate(placement_id: uuid.UUID, body: RatingCreate, uow: UoW, p: CurrentPrincipal, now: Now) -> Any:
+    """The learner rates the placement once; the firm sees only the aggregate of at least three."""
+    rating = await service.rate(uow, p, placement_id, now=now, score=body.score, comment=body.comment)
+    return RatingPublic.of(rating)
+
+
+@postings.get("/firms/{firm_id}/rating", response_model=FirmRatingPublic)
+async def firm_rating(firm_id: uuid.UUID, uow: UoW, p: CurrentPrincipal) -> Any:
+    """Learners' mean rating of the firm's placements, shown from three ratings on."""
+    return FirmRatingPublic.of(await service.firm_rating(uow, p, firm_id))
 
 
 # --------------------------------------------------------------------------------------------------- logbook

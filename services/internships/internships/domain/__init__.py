@@ -2,7 +2,7 @@
 
 from internships.domain.application import LIVE, Application, ApplicationStatus
 from internships.domain.learner import KnownConsent, KnownLearner
-from internships.domain.logbook import EntryStatus, Evaluation, EvaluatorRole, Grade, LogbookEntry
+from internships.domain.logbook import EntryStatus, Evaluation, EvaluatorRole, Grade, LogbookEntry, Rating
 from internships.domain.placement import Party, Placement, PlacementStatus, TerminationReason
 from internships.domain.posting import Posting, PostingStatus
 from internships.domain.rules import Rule, RuleSet
@@ -23,6 +23,7 @@ __all__ = [
     "PlacementStatus",
     "Posting",
     "PostingStatus",
+    "Rating",
     "Rule",
     "RuleSet",
     "TerminationReason",

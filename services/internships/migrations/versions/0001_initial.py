@@ -1,4 +1,4 @@
-"""Initial internships schema: postings, applications, placements, logbook entries, evaluations, the learners
+"""Initial internships schema: postings, applications, placements, logbook entries, evaluations, ratings, the learners
 and organisations projections, the taxonomy, outbox, inbox."""
 
 import sqlalchemy as sa
@@ -52,6 +52,22 @@ def upgrade() -> None:
     )
     op.create_index('ix_internships_evaluations_learner', 'evaluations', ['learner_ref'], unique=False, schema='internships')
     op.create_index('uq_internships_evaluations_role', 'evaluations', ['placement_id', 'evaluator_role'], unique=True, schema='internships')
+    op.create_table('ratings',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('placement_id', sa.Uuid(), nullable=False),
+    sa.Column('firm_id', sa.Uuid(), nullable=False),
+    sa.Column('learner_ref', sa.Uuid(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('placement_id'),
+    schema='internships'
+    )
+    op.create_index('ix_internships_ratings_firm', 'ratings', ['firm_id'], unique=False, schema='internships')
+    op.create_index('ix_internships_ratings_learner', 'ratings', ['learner_ref'], unique=False, schema='internships')
     op.create_table('known_consents',
     sa.Column('consent_id', sa.UUID(), nullable=False),
     sa.Column('learner_ref', sa.UUID(), nullable=False),

@@ -182,6 +182,14 @@ ROWS: list[Row] = [
     ),
     Row(
         "POST",
+        PL + "/rating",
+        hidden({"learner": 201}, PLACEMENT_VIEW),
+        params=ids(placement_id="active"),
+        body=lambda w: {"score": 4},
+    ),
+    Row("GET", "/firms/{firm_id}/rating", signed_in(200), params=lambda w: {"firm_id": w.data["firm"]}),
+    Row(
+        "POST",
         PL + "/logbook",
         hidden({"learner": 201}, PLACEMENT_VIEW),
         params=ids(placement_id="active"),
@@ -259,7 +267,12 @@ async def make_world(api: Api) -> World:
             "operator": api.as_("operator", None),
             "anonymous": {},
         },
-        data={"posting_body": api.posting_body(), "mentor_sub": mentor_sub, "teacher_sub": teacher_sub},
+        data={
+            "firm": str(o.firm),
+            "posting_body": api.posting_body(),
+            "mentor_sub": mentor_sub,
+            "teacher_sub": teacher_sub,
+        },
     )
 
 

@@ -88,6 +88,8 @@ async def test_consent_given_links_the_account_and_erasure_unlinks_it_and_purges
     await api.ok("POST", f"/logbook-entries/{second['id']}/return", flow.mentor, {"comment": words["comment"]})
     evaluation = {"scores": [], "grade": "good", "comment": words["eval"]}
     await api.ok("POST", f"/placements/{pid}/evaluations", flow.mentor, evaluation, 201)
+    words["rating"] = f"Rating {uuid.uuid4().hex}"
+    await api.ok("POST", f"/placements/{pid}/rating", flow.learner, {"score": 4, "comment": words["rating"]}, 201)
     live = await api.applied(who=(flow.sub, flow.ref, flow.learner))
     assert live.application is not None
     digest = account_digest(flow.sub)

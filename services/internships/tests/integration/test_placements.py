@@ -251,3 +251,23 @@ async def test_the_rule_set_is_published(api: Api) -> None:
     params = body["parameters"]
     assert params["daily_hours_max"] == 8 and params["weekly_hours_max"] == 40
     assert params["night_start"] == "22:00" and "2026-10-01" in params["holidays"]
+
+
+async def test_the_firm_sees_learners_ratings_only_as_an_aggregate_of_three(api: Api) -> None:
+    flows = [await api.active() for _ in range(3)]
+    for flow, score in zip(flows, (5, 4, 2), strict=True):
+        assert flow.placement is not None
+        rating = await api.ok(
+            "POST", f"/placements/{flow.placement['id']}/rating", flow.learner, {"score": score, "comment": "ok"}, 201
+        )
+        assert rating["score"] == score
+        if score != 2:
+            summary = await api.ok("GET", f"/firms/{api.orgs.firm}/rating", api.firm_admin())
+            assert summary["count"] is None and summary["mean_score"] is None
+    assert flows[0].placement is not None
+    r = await api.client.post(
+        f"/placements/{flows[0].placement['id']}/rating", json={"score": 1}, headers=flows[0].learner
+    )
+    api.problem(r, 409, rule="already_rated")
+    summary = await api.ok("GET", f"/firms/{api.orgs.firm}/rating", api.firm_admin())
+    assert summary == {"firm_id": str(api.orgs.firm), "count": 3, "mean_score": 3.67}
