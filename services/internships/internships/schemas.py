@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -10,7 +11,8 @@ from typing import Annotated, Any
 from dovetail_shared.dates import IsoDate
 from dovetail_shared.events.internships import RequiredSkill, SkillScore
 from dovetail_shared.text import Text
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from internships.domain import (
     Application,
@@ -182,10 +184,30 @@ class AcceptedPublic(BaseModel):
     placement: PlacementPublic
 
 
+HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def _local_time(value: Any) -> Any:
+    """``HH:MM`` at the firm, nothing else: no seconds, no offset (a logbook is in the firm's local time)."""
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and HH_MM.fullmatch(value):
+        return value
+    raise PydanticCustomError("local_time", "must be a local time of day as HH:MM")
+
+
+LocalTime = Annotated[
+    time,
+    BeforeValidator(_local_time),
+    # Documented as a time (a parsed format); the value is HH:MM, refused otherwise with the rule local_time.
+    WithJsonSchema({"type": "string", "format": "time", "examples": ["09:00"]}),
+]
+
+
 class EntryCreate(BaseModel):
     entry_date: IsoDate
-    start_time: time = Field(description="Local time at the firm, HH:MM")
-    end_time: time
+    start_time: LocalTime = Field(description="Local time at the firm, HH:MM")
+    end_time: LocalTime
     break_minutes: int = Field(0, ge=0, le=600)
     tasks: Text = Field(max_length=TEXT)
     skills: list[Annotated[Text, Field(max_length=SKILL_ID)]] = Field(

@@ -35,3 +35,10 @@ async def test_a_time_of_day_is_a_time(api: Api) -> None:
     flow = await api.active()
     r = await api.entry(flow, 422, start_time="25:00")
     api.problem(r, 422, field="start_time")
+
+
+@pytest.mark.parametrize("bad", ["9:00", "09:00:30", "09:00+08:00", "24:00", 900])
+async def test_a_logbook_time_is_local_hh_mm(api: Api, bad: object) -> None:
+    flow = await api.active()
+    r = await api.entry(flow, 422, start_time=bad)
+    api.problem(r, 422, field="start_time")
