@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from typing import Any
@@ -271,3 +272,14 @@ async def test_the_firm_sees_learners_ratings_only_as_an_aggregate_of_three(api:
     api.problem(r, 409, rule="already_rated")
     summary = await api.ok("GET", f"/firms/{api.orgs.firm}/rating", api.firm_admin())
     assert summary == {"firm_id": str(api.orgs.firm), "count": 3, "mean_score": 3.67}
+
+
+async def test_two_racing_entries_of_one_day_cannot_both_pass_the_daily_limit(api: Api) -> None:
+    flow = await api.active()
+    assert flow.placement is not None
+    url = f"/placements/{flow.placement['id']}/logbook"
+    halves = [{"start_time": "08:00", "end_time": "13:00"}, {"start_time": "13:00", "end_time": "18:00"}]
+    for day in ("2026-12-01", "2026-12-02", "2026-12-03"):
+        base = {"entry_date": day, "break_minutes": 0, "tasks": "Half of a day", "skills": []}
+        results = await asyncio.gather(*(api.client.post(url, json=base | h, headers=flow.learner) for h in halves))
+        assert sorted(r.status_code for r in results) == [201, 422], [r.text for r in results]
