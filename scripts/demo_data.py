@@ -1,7 +1,7 @@
 """Load demo data through the services' REST APIs, as users would: organisations vetted, a consortium,
 contributions and a benefit distribution, a co-designed curriculum published, and joint programs on it (an order
-class with the firm, an apprenticeship in the consortium) with a cohort, two learners and one consent. Safe to run
-twice."""
+class with the firm, an apprenticeship in the consortium) with a cohort, two learners and one consent; an internship
+posting, an application under that consent and an active placement with signed logbook entries. Safe to run twice."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import os
 import sys
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -311,12 +311,94 @@ def joint_programs(
     return programs, cohort
 
 
+# ------------------------------------------------------------------------------------------- internships (issue 8)
+
+INTERNSHIPS = "http://127.0.0.1:8104"
+
+
+def internships(client: httpx.Client, college: dict[str, Any], firm: dict[str, Any]) -> dict[str, Any]:
+    """A posting by the demo firm, the consenting demo learner's application under that consent, an active
+    placement (three signatures, insurance, mentor, teacher) and signed logbook entries. Safe to run twice."""
+    firm_admin = bearer(["firm_admin"], firm["id"], f"demo-admin-{firm['registration_number']}")
+    college_admin = bearer(["college_admin"], college["id"], "demo-college-admin")
+    learner = bearer(["learner"], college["id"], "demo-learner-1")
+    mentor = bearer(["mentor"], firm["id"], "demo-mentor-1")
+    title = "Robot cell operator intern"
+    existing = call(client, "GET", f"{INTERNSHIPS}/placements", learner)["items"]
+    if existing:
+        return existing[0]  # type: ignore[no-any-return]
+    today = date.today()
+    _occupation, skills = taxonomy_picks()
+    body = {
+        "title": title,
+        "description": "Operate and maintain robot welding cells with a certified technician.",
+        "positions": 2,
+        "skills": [{"skill_id": s, "level": 2} for s in skills[:2]],
+        "region": "CN-GD-Shenzhen",
+        "location": "Bao'an district",
+        "start_date": (today - timedelta(days=21)).isoformat(),
+        "end_date": (today + timedelta(days=70)).isoformat(),
+        "stipend": "3600.00",
+        "post_wage": "4500.00",
+        "firm_staff": 800,
+        "post_staff": 40,
+    }
+    posting = until_known(client, f"{INTERNSHIPS}/postings", firm_admin, body)
+    call(client, "POST", f"{INTERNSHIPS}/postings/{posting['id']}/open", firm_admin)
+    # The learner's placement consent reaches internships through joint programs' events: retry while it travels.
+    deadline = time.monotonic() + 90
+    while True:
+        r = client.post(
+            f"{INTERNSHIPS}/postings/{posting['id']}/applications",
+            headers=learner,
+            json={"cover_letter": "I finished the robot cell module of the order class."},
+        )
+        if r.status_code != 403 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    if r.status_code >= 400:
+        raise SystemExit(f"demo data: apply → {r.status_code} {r.text[:500]}")
+    application = r.json()
+    call(client, "POST", f"{INTERNSHIPS}/applications/{application['id']}/offer", firm_admin)
+    placement = call(client, "POST", f"{INTERNSHIPS}/applications/{application['id']}/accept", learner)["placement"]
+    pid = placement["id"]
+    call(client, "POST", f"{INTERNSHIPS}/placements/{pid}/mentor", firm_admin, json={"mentor_sub": "demo-mentor-1"})
+    teacher = {"teacher_sub": "demo-teacher-1"}
+    call(client, "POST", f"{INTERNSHIPS}/placements/{pid}/teacher", college_admin, json=teacher)
+    for party in (learner, firm_admin, college_admin):
+        call(client, "POST", f"{INTERNSHIPS}/placements/{pid}/sign", party)
+    insurance = {
+        "policy_number": "DEMO-PICC-0001",
+        "insurer": "PICC Property and Casualty",
+        "valid_from": body["start_date"],
+        "valid_to": body["end_date"],
+    }
+    call(client, "POST", f"{INTERNSHIPS}/placements/{pid}/insurance", college_admin, json=insurance)
+    placement = call(client, "POST", f"{INTERNSHIPS}/placements/{pid}/activate", college_admin)
+    holidays = set(call(client, "GET", f"{INTERNSHIPS}/rule-set", learner)["parameters"]["holidays"] or [])
+    days = [today - timedelta(days=n) for n in range(1, 15)]
+    days = [d for d in days if d.weekday() < 5 and d.isoformat() not in holidays][:3]
+    for day in days:
+        entry = {
+            "entry_date": day.isoformat(),
+            "start_time": "09:00",
+            "end_time": "17:00",
+            "break_minutes": 60,
+            "tasks": "Cell start-up checks, weld seam inspection, fixture cleaning.",
+            "skills": skills[:1],
+        }
+        e = call(client, "POST", f"{INTERNSHIPS}/placements/{pid}/logbook", learner, json=entry)
+        call(client, "POST", f"{INTERNSHIPS}/logbook-entries/{e['id']}/sign", mentor)
+    return placement
+
+
 def main() -> None:
     with httpx.Client(timeout=30) as client:
         college, *firms = organisations(client)
         c = consortium(client, college, firms)
         cur = curriculum(client, college, firms[0])
         programs, cohort = joint_programs(client, college, firms, c, cur)
+        placement = internships(client, college, firms[0])
     print("Demo data loaded:")
     print(f"  organisations: {college['name']} (college), " + ", ".join(f["name"] for f in firms))
     print(f"  consortium:    {c['name']} ({CONSORTIA}/consortia/{c['id']})")
@@ -327,6 +409,7 @@ def main() -> None:
     for program in programs:
         print(f"  program:       {program['title']} ({program['model']}, {program['status']})")
     print(f"  cohort:        {cohort['intake_term']}, {cohort['seat_limit']} seats, two learners, one consent")
+    print(f"  internship:    placement {placement['id']} ({placement['status']}), signed logbook entries")
     print("  try:          curl -s " + f"{CURRICULA}/curricula | python3 -m json.tool | head -40")
 
 

@@ -55,12 +55,34 @@ def fresh_consortium(client: httpx.Client, college: dict[str, Any], firms: list[
     return c
 
 
+def internships_ids(
+    client: httpx.Client,
+    college: dict[str, Any],
+    firms: list[dict[str, Any]],
+    demo_consortium: dict[str, Any],
+    curriculum: dict[str, Any],
+) -> dict[str, Any]:
+    """The demo internship's ids: its posting, application, placement and a logbook entry, and the demo firm."""
+    demo_data.joint_programs(client, college, firms, demo_consortium, curriculum)  # the learner's consent
+    placement = demo_data.internships(client, college, firms[0])
+    learner = demo_data.bearer(["learner"], college["id"], "demo-learner-1")
+    entry = first(client, f"{demo_data.INTERNSHIPS}/placements/{placement['id']}/logbook", learner)
+    assert entry, "the demo placement has no logbook entry"
+    return {
+        "posting_id": placement["posting_id"],
+        "application_id": placement["application_id"],
+        "placement_id": placement["id"],
+        "entry_id": entry["id"],
+        "firm_id": firms[0]["id"],
+    }
+
+
 def main() -> None:
     out = Path(sys.argv[1])
     with httpx.Client(timeout=30) as client:
         orgs = demo_data.organisations(client)
         college, firms = orgs[0], orgs[1:]
-        demo_data.consortium(client, college, firms)
+        demo_consortium = demo_data.consortium(client, college, firms)
         # Fresh consortia each run: the fuzzer dissolves, removes and re-roles whatever it is pointed at, so
         # it never gets the demo one, and dissolving gets one of its own.
         consortium = fresh_consortium(client, college, firms)
@@ -70,6 +92,7 @@ def main() -> None:
         admin = demo_data.bearer(roles, college["id"], "fuzzer")
         firm_admin = demo_data.bearer(["firm_admin"], firms[0]["id"], f"demo-admin-{firms[0]['registration_number']}")
         cid, kid = curriculum["id"], consortium["id"]
+        internships = internships_ids(client, college, firms, demo_consortium, curriculum)
 
         proposal = first(client, f"{C}/curricula/{cid}/proposals", admin)
         if proposal is None:
@@ -108,6 +131,7 @@ def main() -> None:
             "contribution_id": contribution["id"],
             "distribution_id": distribution["id"],
         },
+        "internships": internships,
     }
     # A service without seeds of its own yet is still fuzzed, with the token but no pinned ids (mostly 404s).
     from dovetail_shared import registry

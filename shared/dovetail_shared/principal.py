@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -35,3 +36,12 @@ class Principal:
         if org_id is None or self.org != org_id:
             return False
         return not roles or self.has(*roles)
+
+
+def account_digest(sub: str) -> str:
+    """The pseudonymous link between a learner's account and their ``learner_ref`` outside joint programs (ADR 0028).
+
+    SHA-256 of the identity provider's subject under a fixed label: services that hold it can recognise the
+    learner's own token without ever holding the subject itself; it is purged with everything else on erasure.
+    """
+    return hashlib.sha256(f"dovetail-learner-account:{sub}".encode()).hexdigest()

@@ -188,6 +188,12 @@ class ConsentGiven(EventPayload):
     program_id: uuid.UUID | None = None
     purpose: str
     given_at: datetime
+    # Purpose ``placement`` only (ADR 0028): what internships needs to recognise the learner and apply the age rules.
+    account_digest: str | None = Field(
+        default=None, description="placement only: dovetail_shared.principal.account_digest of the learner's account"
+    )
+    turns_16_on: date | None = Field(default=None, description="placement only, set for learners under 16")
+    turns_18_on: date | None = Field(default=None, description="placement only, set for learners under 18")
 
 
 class ConsentWithdrawn(EventPayload):

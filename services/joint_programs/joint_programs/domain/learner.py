@@ -19,6 +19,7 @@ from dovetail_shared.events.joint_programs import (
     LearnerRegistered,
     LearnerWithdrew,
 )
+from dovetail_shared.principal import account_digest
 from pydantic import Field
 
 from joint_programs.domain.cohort import Cohort
@@ -54,6 +55,13 @@ def _event(
 ) -> DomainEvent:
     # The subject (the Kafka key and ce_subject) is the pseudonymous ref, never the roster row's id.
     return DomainEvent(payload=payload, subject=ref, time=now)
+
+
+def _birthday(born: date, age: int) -> date:
+    try:
+        return born.replace(year=born.year + age)
+    except ValueError:  # born on 29 February: the birthday is 1 March in common years
+        return date(born.year + age, 3, 1)
 
 
 class Learner(Aggregate):
@@ -113,6 +121,19 @@ class Learner(Aggregate):
     @property
     def erased(self) -> bool:
         return self.erased_at is not None
+
+    def placement_facts(self, today: date) -> dict[str, object]:
+        """What a ``placement`` consent lets internships know (ADR 0028): the account's digest, so it recognises
+        the learner's token, and for minors only the days they turn 16 and 18 (never the date of birth)."""
+        facts: dict[str, object] = {}
+        if self.account_subject is not None:
+            facts["account_digest"] = account_digest(self.account_subject)
+        if self.date_of_birth is not None:
+            for age in (16, 18):
+                turns = _birthday(self.date_of_birth, age)
+                if turns > today:
+                    facts[f"turns_{age}_on"] = turns
+        return facts
 
     def ensure_present(self) -> None:
         if self.erased:
@@ -233,6 +254,7 @@ class Consent(Aggregate):
             program_id=program_id,
             purpose=str(purpose),
             given_at=now,
+            **(learner.placement_facts(now.date()) if purpose == ConsentPurpose.PLACEMENT else {}),
         )
         return consent, [_event(event, learner.ref, now)]
 

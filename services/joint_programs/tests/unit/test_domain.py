@@ -9,12 +9,13 @@ import pytest
 from dovetail_shared.errors import Conflict, InvalidTransition, ValidationFailed
 from dovetail_shared.events.joint_programs import (
     CommittedIntake,
+    ConsentGiven,
     LearnerErased,
     ProgramApproved,
     ProgramFlagged,
     ProgramProposed,
 )
-from dovetail_shared.principal import Principal, Role
+from dovetail_shared.principal import Principal, Role, account_digest
 from joint_programs.domain import (
     Cohort,
     CohortStatus,
@@ -239,3 +240,22 @@ def test_policy_separates_the_partnership_from_everyone_else() -> None:
     assert policy.is_self(me, someone) and not policy.is_self(impostor, someone)
     assert policy.can_view_record(teacher, someone) and not policy.can_erase(teacher, someone)
     assert policy.can_erase(admin, someone) and not policy.can_view_record(operator, someone)
+
+
+def test_a_placement_consent_carries_the_account_digest_and_only_a_minors_age_facts() -> None:
+    """ADR 0028: internships recognises the learner's token by the digest and applies the age rules by two dates;
+    the date of birth never leaves, and a matching consent carries none of it."""
+    adult = learner()  # born 2006-03-14: 20 on NOW
+    minor = learner(sub="acct-2")
+    minor.date_of_birth = date(2010, 2, 28)  # 16 on 2026-02-28, 18 on 2028-02-28
+    _c, [given] = Consent.give(adult, purpose=ConsentPurpose.PLACEMENT, firm_id=FIRM_A, now=NOW)
+    assert isinstance(given.payload, ConsentGiven)
+    assert given.payload.account_digest == account_digest("acct-1")
+    assert given.payload.turns_16_on is None and given.payload.turns_18_on is None
+    _c, [given] = Consent.give(minor, purpose=ConsentPurpose.PLACEMENT, firm_id=FIRM_A, now=NOW)
+    assert isinstance(given.payload, ConsentGiven)
+    assert given.payload.turns_16_on is None and given.payload.turns_18_on == date(2028, 2, 28)
+    assert "2010" not in given.payload.model_dump_json()
+    _c, [matching] = Consent.give(minor, purpose=ConsentPurpose.MATCHING, firm_id=FIRM_A, now=NOW)
+    assert isinstance(matching.payload, ConsentGiven)
+    assert matching.payload.account_digest is None and matching.payload.turns_18_on is None

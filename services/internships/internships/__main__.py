@@ -1,0 +1,5 @@
+"""``python -m internships <role>``."""
+
+from internships.main import SPEC
+
+SPEC.cli()

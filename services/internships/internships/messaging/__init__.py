@@ -1,0 +1,1 @@
+"""Kafka side of internships: the topics it publishes, the learners projection, the reaction to firm rejections."""
