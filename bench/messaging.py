@@ -20,10 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
+import os
 import statistics
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
@@ -41,7 +44,9 @@ from dovetail_shared.uow import SqlUnitOfWork
 
 # A schema and topic prefix of this run's own: tests and other benches in the same database use the
 # ``probe`` schema and drop it at will, which once stalled a run half-way.
-RUN = uuid.uuid4().hex[:8]
+# Set once in the parent's environment, so the worker process (spawned, it imports this module afresh) uses
+# the same schema.
+RUN = os.environ.setdefault("DOVETAIL_BENCH_RUN", uuid.uuid4().hex[:8])
 SCHEMA = f"bench_{RUN}"
 metadata = sa.MetaData()
 messaging = MessagingTables(metadata, SCHEMA)
@@ -290,6 +295,33 @@ def percentiles(ms: list[float]) -> tuple[float, float]:
     return statistics.median(ms), ms[int(len(ms) * 0.99) - 1]
 
 
+async def handled(probe: Bench) -> int:
+    async with probe.engine.connect() as conn:
+        return int((await conn.execute(sa.select(sa.func.count()).select_from(effects))).scalar_one())
+
+
+def _worker(database_url: str, topic_prefix: str, ready: object, stopping: object) -> None:
+    """The worker process of the latency run: relay and consumer on the bench's schema and topics."""
+    configure_logging("bench", "WARNING")
+    asyncio.run(_work(database_url, topic_prefix, ready, stopping))
+
+
+async def _work(database_url: str, topic_prefix: str, ready: Any, stopping: Any) -> None:
+    settings = fresh_settings(database_url).with_overrides(topic_prefix=topic_prefix)
+    worker = Bench(settings)
+    relay = OutboxRelay(settings, worker.engine, messaging)
+    consumer = worker.consumer()
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
+    await asyncio.wait_for(consumer.ready.wait(), timeout=60)
+    ready.set()
+    while not stopping.is_set():
+        await asyncio.sleep(0.05)
+    relay.stop()
+    consumer.stop()
+    await asyncio.gather(*tasks)
+    await worker.engine.dispose()
+
+
 async def latency(
     database_url: str, rate: int, seconds: int
 ) -> tuple[float, int, tuple[float, float], tuple[float, float]]:
@@ -301,33 +333,43 @@ async def latency(
     """
     settings = fresh_settings(database_url)
     probe = await reset(settings)
-    # The relay and the consumer are a worker process of their own in production, with their own pool:
-    # sharing the generator's would queue the consumer's commits behind the generator's backlog.
-    worker = Bench(settings)
-    relay = OutboxRelay(settings, worker.engine, messaging)
-    consumer = worker.consumer()
-    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
-    await asyncio.wait_for(consumer.ready.wait(), timeout=60)
-    await probe.emit(-1)  # warm-up
-    while consumer.stats.handled < 1:
-        await asyncio.sleep(0.05)
-    total = rate * seconds
-    # Open loop: each event is its own task, started on schedule whether or not earlier commits are done,
-    # so a slow commit shows up as latency (and a lower achieved rate), not as a quietly lowered load.
-    emits: list[asyncio.Task[tuple[uuid.UUID, datetime]]] = []
-    start = time.perf_counter()
-    for i in range(total):
-        emits.append(asyncio.create_task(probe.emit(i)))
-        delay = start + (i + 1) / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-    committed = dict(await asyncio.gather(*emits))
-    achieved = total / (time.perf_counter() - start)
-    while consumer.stats.handled < total + 1:
-        await asyncio.sleep(0.05)
-    relay.stop()
-    consumer.stop()
-    await asyncio.gather(*tasks)
+    # The relay and the consumer run in a worker process of their own, as in production (the API commits,
+    # the `relay`/`consumer` roles publish and handle, each process on its own event loop and pool):
+    # in one process the generator's 200 tasks a second and the worker's loop would stall each other.
+    spawn = multiprocessing.get_context("spawn")
+    ready, stopping = spawn.Event(), spawn.Event()
+    worker = spawn.Process(
+        target=_worker, args=(database_url, settings.topic_prefix, ready, stopping), name="bench-worker"
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not ready.is_set():
+            if time.monotonic() > deadline or not worker.is_alive():
+                raise RuntimeError("the bench's worker process did not start")
+            await asyncio.sleep(0.05)
+        await probe.emit(-1)  # warm-up
+        while await handled(probe) < 1:
+            await asyncio.sleep(0.05)
+        total = rate * seconds
+        # Open loop: each event is its own task, started on schedule whether or not earlier commits are done,
+        # so a slow commit shows up as latency (and a lower achieved rate), not as a quietly lowered load.
+        emits: list[asyncio.Task[tuple[uuid.UUID, datetime]]] = []
+        start = time.perf_counter()
+        for i in range(total):
+            emits.append(asyncio.create_task(probe.emit(i)))
+            delay = start + (i + 1) / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        committed = dict(await asyncio.gather(*emits))
+        achieved = total / (time.perf_counter() - start)
+        while await handled(probe) < total + 1:
+            await asyncio.sleep(0.1)
+    finally:
+        stopping.set()
+        await asyncio.to_thread(worker.join, 60)
+        if worker.is_alive():
+            worker.kill()
     async with probe.engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -337,7 +379,6 @@ async def latency(
             )
         ).all()
     await probe.engine.dispose()
-    await worker.engine.dispose()
     from_commit = percentiles([(h - committed[e]).total_seconds() * 1000 for e, h, _ in rows])
     from_creation = percentiles([(h - o).total_seconds() * 1000 for _, h, o in rows])
     return achieved, len(rows), from_commit, from_creation
