@@ -257,10 +257,15 @@ async def list_page(
     first: int | None,
     after: str | None,
     filters: Mapping[str, Any] | None = None,
+    prime: Any = None,
 ) -> Connection[Any]:
-    """A connection over one of a service's ``limit``/``offset`` lists, filtered by ``filters``."""
+    """A connection over one of a service's ``limit``/``offset`` lists, filtered by ``filters``. ``prime`` is the
+    request's DataLoader of that kind of object: a link back to a listed object then costs no call."""
     w = page_window(info, first, after)
     page = await info.context.read(service, path, {**w.params, **query_params(filters)})
+    if prime is not None:
+        for item in page.get("items", []):
+            prime.prime(uuid.UUID(str(item["id"])), item)
     return connection(cls, page, w)
 
 

@@ -26,9 +26,11 @@ from dovetail_gateway.graph.mutations import OrganizationRef, Reason, command
 
 if TYPE_CHECKING:
     from dovetail_gateway.graph.curricula import Curriculum
+    from dovetail_gateway.graph.joint_programs import Program
 
 Info = strawberry.Info[GatewayContext, None]
 CurriculumRef = Annotated["Curriculum", strawberry.lazy("dovetail_gateway.graph.curricula")]
+ProgramRef = Annotated["Program", strawberry.lazy("dovetail_gateway.graph.joint_programs")]
 
 
 async def organization_by_id(info: Info, org_id: uuid.UUID | None) -> Organization | None:
@@ -132,6 +134,17 @@ class Organization:
         from dovetail_gateway.graph.curricula import Curriculum
 
         return await list_page(info, Curriculum, "curricula", "/curricula", first, after, {"college_id": self.id})
+
+    @strawberry.field(
+        description="Joint programs this organisation runs (as the college) or partners in (as a firm), as far "
+        "as joint programs shows them to you"
+    )
+    async def programs(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ProgramRef]:
+        from dovetail_gateway.graph.joint_programs import Program
+
+        key = "college_id" if self.kind is OrganizationKind.COLLEGE else "partner_id"
+        prime = info.context.programs
+        return await list_page(info, Program, "joint_programs", "/programs", first, after, {key: self.id}, prime=prime)
 
     @strawberry.field(description="Consortia this organisation is an active member of")
     async def consortia(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Consortium]:

@@ -41,6 +41,8 @@ async def command(
     whose arguments are not an input object passes ``input_argument=None``: its body's keys are the
     argument names, so a violation on ``reason`` maps back onto the ``reason`` argument."""
     field, result = _result_field(payload)
+    if input is None:
+        input_argument = None
     try:
         out = await info.context.call(
             service,
