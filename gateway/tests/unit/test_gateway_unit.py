@@ -183,3 +183,17 @@ def test_graphiql_is_served_from_vendored_files_identical_to_the_pinned_ones() -
         assert digest == integrity, f"{file} is not the file the page pins ({url})"
     page = offline_page()
     assert cdn_urls(page) == [] and page.count(f'"{ASSETS_URL}/') == len(pinned)
+
+
+def test_resolver_arguments_become_query_parameters_and_payloads_name_their_result() -> None:
+    from dovetail_gateway.graph.common import query_params
+    from dovetail_gateway.graph.joint_programs import Program, ProgramPayload, ProgramStatus
+    from dovetail_gateway.graph.mutations import _result_field
+
+    some = uuid.uuid4()
+    assert query_params({"college_id": some, "status": ProgramStatus.RUNNING, "partner_id": None, "n": 3}) == {
+        "college_id": str(some),
+        "status": "running",
+        "n": "3",
+    }
+    assert _result_field(ProgramPayload) == ("program", Program)
