@@ -34,9 +34,10 @@ migrate: bootstrap ## Apply every service's Alembic migrations and create its Ka
 	@for s in $(SERVICES); do .venv/bin/dovetail-$$s migrate || exit 1; done
 
 .PHONY: run
-run: bootstrap infra-up migrate ## Set up and run the whole platform in the background, then load demo data
+run: bootstrap infra-up migrate ## Set up and run the whole platform in the background, load demo data, print the gateway examples
 	@bash scripts/platform.sh up
 	@.venv/bin/python scripts/demo_data.py
+	@.venv/bin/python scripts/gateway_examples.py
 
 .PHONY: stop
 stop: ## Stop the services started by `make run` (PostgreSQL and Kafka keep running)

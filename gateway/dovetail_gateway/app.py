@@ -14,12 +14,12 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import HTTPConnection
-from strawberry.fastapi import GraphQLRouter
 
 from dovetail_gateway.clients import Backends
 from dovetail_gateway.config import GatewaySettings, get_settings
 from dovetail_gateway.context import GatewayContext
 from dovetail_gateway.feed import EventFeed
+from dovetail_gateway.graphiql import OfflineGraphQLRouter, install_graphiql_assets
 from dovetail_gateway.schema import build_schema
 
 
@@ -69,16 +69,19 @@ def create_app(
                 raise TokenRefused(str(exc)) from exc
         return GatewayContext(settings, state.backends, principal, token, state.feed, verifier)
 
-    graphql = GraphQLRouter(
+    graphql = OfflineGraphQLRouter(
         build_schema(settings),
         path="/graphql",
         context_getter=context,
-        # GraphiQL is a development tool; production serves only the API (and no introspection).
+        # GraphiQL is a development tool; production serves only the API (and no introspection). Its assets
+        # are vendored (graphiql.py): the page works with no network beyond the gateway.
         graphql_ide="graphiql" if settings.environment.is_local else None,
         allow_queries_via_get=False,
     )
     app = FastAPI(title="Dovetail gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(graphql)
+    if settings.environment.is_local:
+        install_graphiql_assets(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
     app.add_middleware(MetricsMiddleware, service="gateway")

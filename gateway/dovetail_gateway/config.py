@@ -17,6 +17,7 @@ class GatewaySettings(ServiceSettings):
     http_port: int = 8000
     curricula_url: str = "http://127.0.0.1:8101"
     consortia_url: str = "http://127.0.0.1:8102"
+    joint_programs_url: str = "http://127.0.0.1:8103"
     # Backend calls: a slow service answers an error in bounded time instead of holding the request.
     backend_connect_timeout_s: float = 2.0
     backend_timeout_s: float = 10.0
@@ -34,7 +35,11 @@ class GatewaySettings(ServiceSettings):
     max_page_size: int = 100
 
     def service_urls(self) -> dict[str, str]:
-        return {"curricula": self.curricula_url, "consortia": self.consortia_url}
+        return {
+            "curricula": self.curricula_url,
+            "consortia": self.consortia_url,
+            "joint_programs": self.joint_programs_url,
+        }
 
 
 def get_settings() -> GatewaySettings:

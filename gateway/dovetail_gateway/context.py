@@ -45,7 +45,15 @@ class GatewayContext(BaseContext):
         self.consortia: DataLoader[uuid.UUID, Json | None] = DataLoader(
             self._batch("consortia", "/consortia"), max_batch_size=batch
         )
-        self.curricula: DataLoader[uuid.UUID, Json | None] = DataLoader(self._each("curricula", "/curricula/{}"))
+        self.curricula: DataLoader[uuid.UUID, Json | None] = DataLoader(
+            self._batch("curricula", "/curricula"), max_batch_size=batch
+        )
+        self.programs: DataLoader[uuid.UUID, Json | None] = DataLoader(
+            self._batch("joint_programs", "/programs"), max_batch_size=batch
+        )
+        # Joint programs has no batch lookup of cohorts or learners: a link to one is one concurrent read each.
+        self.cohorts: DataLoader[uuid.UUID, Json | None] = DataLoader(self._each("joint_programs", "/cohorts/{}"))
+        self.learners: DataLoader[uuid.UUID, Json | None] = DataLoader(self._each("joint_programs", "/learners/{}"))
 
     async def authenticate_subscription(self) -> None:
         """Over a websocket the token comes in ``connection_init``'s payload (browsers cannot set headers on

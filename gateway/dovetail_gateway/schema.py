@@ -20,6 +20,7 @@ from dovetail_gateway.config import GatewaySettings
 from dovetail_gateway.context import GatewayContext
 from dovetail_gateway.graph.consortia import ConsortiaMutation, ConsortiaQuery, Organization, organization_by_id
 from dovetail_gateway.graph.curricula import CurriculaMutation, CurriculaQuery, CurriculaSubscription
+from dovetail_gateway.graph.joint_programs import JointProgramsMutation, JointProgramsQuery
 from dovetail_gateway.limits import ErrorHygiene, QueryCostLimiter
 
 Info = strawberry.Info[GatewayContext, None]
@@ -46,8 +47,8 @@ class ViewerQuery:
         return Viewer(sub=p.sub, organization_id=p.org, roles=sorted(str(r) for r in p.roles))
 
 
-Query = merge_types("Query", (ViewerQuery, ConsortiaQuery, CurriculaQuery))
-Mutation = merge_types("Mutation", (ConsortiaMutation, CurriculaMutation))
+Query = merge_types("Query", (ViewerQuery, ConsortiaQuery, CurriculaQuery, JointProgramsQuery))
+Mutation = merge_types("Mutation", (ConsortiaMutation, CurriculaMutation, JointProgramsMutation))
 Subscription = merge_types("Subscription", (CurriculaSubscription,))
 
 

@@ -9,6 +9,7 @@ import re
 import types
 import typing
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, Union
@@ -225,3 +226,65 @@ def connection(cls: type[Any], page: Json, w: Window) -> Connection[Any]:
         ),
         total_count=total,
     )
+
+
+# ------------------------------------------------------------------------------ what resolvers are made of
+#
+# Every part of the graph reads, lists and links the same way; these are the one copy of that plumbing.
+# ``info`` is a ``strawberry.Info[GatewayContext, None]`` (not annotated here: the context imports this module).
+
+
+def query_params(filters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Resolver arguments → a service's query string: unset (None) left out, enums by value, the rest as text."""
+    out: dict[str, Any] = {}
+    for key, value in (filters or {}).items():
+        if value is None:
+            continue
+        out[key] = value.value if isinstance(value, enum.Enum) else str(value)
+    return out
+
+
+def page_window(info: Any, first: int | None, after: str | None) -> Window:
+    s = info.context.settings
+    return window(first, after, s.default_page_size, s.max_page_size)
+
+
+async def list_page(
+    info: Any,
+    cls: type[Any],
+    service: str,
+    path: str,
+    first: int | None,
+    after: str | None,
+    filters: Mapping[str, Any] | None = None,
+    prime: Any = None,
+) -> Connection[Any]:
+    """A connection over one of a service's ``limit``/``offset`` lists, filtered by ``filters``. ``prime`` is the
+    request's DataLoader of that kind of object: a link back to a listed object then costs no call."""
+    w = page_window(info, first, after)
+    page = await info.context.read(service, path, {**w.params, **query_params(filters)})
+    if prime is not None:
+        for item in page.get("items", []):
+            prime.prime(uuid.UUID(str(item["id"])), item)
+    return connection(cls, page, w)
+
+
+def build_or_none(cls: type[T], data: Json | None) -> T | None:
+    return build(cls, data) if data else None
+
+
+async def load_one(loader: Any, cls: type[T], key: Any) -> T | None:
+    """One object through a request's DataLoader; null when absent or not the caller's to see."""
+    if key is None:
+        return None
+    return build_or_none(cls, await loader.load(key))
+
+
+async def load_many(loader: Any, cls: type[T], keys: list[Any]) -> list[T]:
+    """The objects of ``keys`` the caller may see, in order (the others are left out)."""
+    return [build(cls, d) for d in await loader.load_many(keys) if d]
+
+
+async def read_object(info: Any, cls: type[T], service: str, path: str) -> T | None:
+    """A single read without a loader (an object only one field reaches); null on 404."""
+    return build_or_none(cls, await info.context.read_one(service, path))

@@ -13,26 +13,28 @@ import strawberry
 from strawberry import UNSET
 
 from dovetail_gateway.context import GatewayContext
-from dovetail_gateway.graph.common import Connection, UserError, build, connection, window
-from dovetail_gateway.graph.mutations import run
+from dovetail_gateway.graph.common import (
+    Connection,
+    UserError,
+    build,
+    list_page,
+    load_one,
+    query_params,
+    read_object,
+)
+from dovetail_gateway.graph.mutations import OrganizationRef, Reason, command
 
 if TYPE_CHECKING:
     from dovetail_gateway.graph.curricula import Curriculum
+    from dovetail_gateway.graph.joint_programs import Program
 
 Info = strawberry.Info[GatewayContext, None]
 CurriculumRef = Annotated["Curriculum", strawberry.lazy("dovetail_gateway.graph.curricula")]
-
-
-def _page(info: Info, first: int | None, after: str | None) -> Any:
-    s = info.context.settings
-    return window(first, after, s.default_page_size, s.max_page_size)
+ProgramRef = Annotated["Program", strawberry.lazy("dovetail_gateway.graph.joint_programs")]
 
 
 async def organization_by_id(info: Info, org_id: uuid.UUID | None) -> Organization | None:
-    if org_id is None:
-        return None
-    data = await info.context.organizations.load(org_id)
-    return build(Organization, data) if data else None
+    return await load_one(info.context.organizations, Organization, org_id)
 
 
 # ------------------------------------------------------------------------------------------------- enums
@@ -131,15 +133,23 @@ class Organization:
     ) -> Connection[CurriculumRef]:
         from dovetail_gateway.graph.curricula import Curriculum
 
-        w = _page(info, first, after)
-        page = await info.context.read("curricula", "/curricula", {"college_id": str(self.id), **w.params})
-        return connection(Curriculum, page, w)
+        return await list_page(info, Curriculum, "curricula", "/curricula", first, after, {"college_id": self.id})
+
+    @strawberry.field(
+        description="Joint programs this organisation runs (as the college) or partners in (as a firm), as far "
+        "as joint programs shows them to you"
+    )
+    async def programs(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ProgramRef]:
+        from dovetail_gateway.graph.joint_programs import Program
+
+        key = "college_id" if self.kind is OrganizationKind.COLLEGE else "partner_id"
+        prime = info.context.programs
+        return await list_page(info, Program, "joint_programs", "/programs", first, after, {key: self.id}, prime=prime)
 
     @strawberry.field(description="Consortia this organisation is an active member of")
     async def consortia(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Consortium]:
-        w = _page(info, first, after)
-        page = await info.context.read("consortia", "/consortia", {"organization_id": str(self.id), **w.params})
-        return connection(Consortium, page, w)
+        filters = {"organization_id": self.id}
+        return await list_page(info, Consortium, "consortia", "/consortia", first, after, filters)
 
 
 @strawberry.type
@@ -212,9 +222,7 @@ class Consortium:
     async def join_requests(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[JoinRequest]:
-        w = _page(info, first, after)
-        page = await info.context.read("consortia", f"/consortia/{self.id}/join-requests", w.params)
-        return connection(JoinRequest, page, w)
+        return await list_page(info, JoinRequest, "consortia", f"/consortia/{self.id}/join-requests", first, after)
 
     @strawberry.field(description="Ledger lines, newest first; members only")
     async def contributions(
@@ -227,27 +235,20 @@ class Consortium:
         organization_id: uuid.UUID | None = None,
         kind: ContributionKind | None = None,
     ) -> Connection[Contribution]:
-        w = _page(info, first, after)
-        params: dict[str, Any] = dict(w.params)
-        for key, value in (("from", date_from), ("to", date_to), ("organization_id", organization_id)):
-            if value is not None:
-                params[key] = str(value)
-        if kind is not None:
-            params["kind"] = kind.value
-        page = await info.context.read("consortia", f"/consortia/{self.id}/contributions", params)
-        return connection(Contribution, page, w)
+        filters = {"from": date_from, "to": date_to, "organization_id": organization_id, "kind": kind}
+        path = f"/consortia/{self.id}/contributions"
+        return await list_page(info, Contribution, "consortia", path, first, after, filters)
 
     @strawberry.field(description="Benefit distributions; members only")
     async def distributions(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Distribution]:
-        w = _page(info, first, after)
-        page = await info.context.read("consortia", f"/consortia/{self.id}/distributions", w.params)
-        return connection(Distribution, page, w)
+        path = f"/consortia/{self.id}/distributions"
+        return await list_page(info, Distribution, "consortia", path, first, after)
 
     @strawberry.field(description="Totals per member and kind over a period; members only")
     async def ledger(self, info: Info, date_from: date | None = None, date_to: date | None = None) -> Ledger:
-        params = {k: str(v) for k, v in (("from", date_from), ("to", date_to)) if v is not None}
+        params = query_params({"from": date_from, "to": date_to})
         return build(Ledger, _ledger_json(await info.context.read("consortia", f"/consortia/{self.id}/ledger", params)))
 
 
@@ -457,20 +458,12 @@ class ConsortiaQuery:
         verification_status: VerificationStatus | None = None,
         region: str | None = None,
     ) -> Connection[Organization]:
-        w = _page(info, first, after)
-        params: dict[str, Any] = dict(w.params)
-        if kind is not None:
-            params["kind"] = kind.value
-        if verification_status is not None:
-            params["verification_status"] = verification_status.value
-        if region is not None:
-            params["region"] = region
-        return connection(Organization, await info.context.read("consortia", "/organizations", params), w)
+        filters = {"kind": kind, "verification_status": verification_status, "region": region}
+        return await list_page(info, Organization, "consortia", "/organizations", first, after, filters)
 
     @strawberry.field
     async def consortium(self, info: Info, id: uuid.UUID) -> Consortium | None:
-        data = await info.context.consortia.load(id)
-        return build(Consortium, data) if data else None
+        return await load_one(info.context.consortia, Consortium, id)
 
     @strawberry.field
     async def consortia(
@@ -482,101 +475,102 @@ class ConsortiaQuery:
         status: ConsortiumStatus | None = None,
         kind: ConsortiumKind | None = None,
     ) -> Connection[Consortium]:
-        w = _page(info, first, after)
-        params: dict[str, Any] = dict(w.params)
-        if organization_id is not None:
-            params["organization_id"] = str(organization_id)
-        if status is not None:
-            params["status"] = status.value
-        if kind is not None:
-            params["kind"] = kind.value
-        return connection(Consortium, await info.context.read("consortia", "/consortia", params), w)
+        filters = {"organization_id": organization_id, "status": status, "kind": kind}
+        return await list_page(info, Consortium, "consortia", "/consortia", first, after, filters)
 
     @strawberry.field
     async def contribution(self, info: Info, consortium_id: uuid.UUID, id: uuid.UUID) -> Contribution | None:
-        data = await info.context.read_one("consortia", f"/consortia/{consortium_id}/contributions/{id}")
-        return build(Contribution, data) if data else None
+        return await read_object(info, Contribution, "consortia", f"/consortia/{consortium_id}/contributions/{id}")
 
     @strawberry.field
     async def distribution(self, info: Info, consortium_id: uuid.UUID, id: uuid.UUID) -> Distribution | None:
-        data = await info.context.read_one("consortia", f"/consortia/{consortium_id}/distributions/{id}")
-        return build(Distribution, data) if data else None
+        return await read_object(info, Distribution, "consortia", f"/consortia/{consortium_id}/distributions/{id}")
 
     @strawberry.field
     async def join_request(self, info: Info, consortium_id: uuid.UUID, id: uuid.UUID) -> JoinRequest | None:
-        data = await info.context.read_one("consortia", f"/consortia/{consortium_id}/join-requests/{id}")
-        return build(JoinRequest, data) if data else None
-
-
-def _org(info: Info, method: str, path: str, **kw: Any) -> Any:
-    return run(info.context, OrganizationPayload, "organization", Organization, "consortia", method, path, **kw)
-
-
-def _con(info: Info, method: str, path: str, **kw: Any) -> Any:
-    return run(info.context, ConsortiumPayload, "consortium", Consortium, "consortia", method, path, **kw)
+        return await read_object(info, JoinRequest, "consortia", f"/consortia/{consortium_id}/join-requests/{id}")
 
 
 @strawberry.type
 class ConsortiaMutation:
     @strawberry.mutation(description="Apply to join the platform; pending until an operator vets it")
     async def register_organization(self, info: Info, input: RegisterOrganizationInput) -> OrganizationPayload:
-        result: OrganizationPayload = await _org(info, "POST", "/organizations", input=input)
-        return result
+        return await command(info, OrganizationPayload, "consortia", "POST", "/organizations", input=input)
 
     @strawberry.mutation(description="An operator verifies a pending organisation")
     async def verify_organization(
         self, info: Info, id: uuid.UUID, expected_version: int | None = None
     ) -> OrganizationPayload:
-        result: OrganizationPayload = await _org(
-            info, "POST", f"/organizations/{id}/verify", expected_version=expected_version, input_argument=None
+        return await command(
+            info,
+            OrganizationPayload,
+            "consortia",
+            "POST",
+            f"/organizations/{id}/verify",
+            expected_version=expected_version,
+            input_argument=None,
         )
-        return result
 
     @strawberry.mutation(description="An operator rejects a pending organisation, saying why")
     async def reject_organization(
         self, info: Info, id: uuid.UUID, reason: str, expected_version: int | None = None
     ) -> OrganizationPayload:
-        result: OrganizationPayload = await _org(
+        return await command(
             info,
+            OrganizationPayload,
+            "consortia",
             "POST",
             f"/organizations/{id}/reject",
-            input=_Reason(reason),
+            input=Reason(reason),
             input_argument=None,
             expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="Put a rejected organisation back in the vetting queue")
     async def resubmit_organization(
         self, info: Info, id: uuid.UUID, expected_version: int | None = None
     ) -> OrganizationPayload:
-        result: OrganizationPayload = await _org(
-            info, "POST", f"/organizations/{id}/resubmit", expected_version=expected_version, input_argument=None
+        return await command(
+            info,
+            OrganizationPayload,
+            "consortia",
+            "POST",
+            f"/organizations/{id}/resubmit",
+            expected_version=expected_version,
+            input_argument=None,
         )
-        return result
 
     @strawberry.mutation(description="Form a consortium led by your organisation")
     async def form_consortium(self, info: Info, input: FormConsortiumInput) -> ConsortiumPayload:
-        result: ConsortiumPayload = await _con(info, "POST", "/consortia", input=input)
-        return result
+        return await command(info, ConsortiumPayload, "consortia", "POST", "/consortia", input=input)
 
     @strawberry.mutation(description="The lead sets how benefits are shared")
     async def set_benefit_rule(
         self, info: Info, consortium_id: uuid.UUID, input: BenefitRuleInput, expected_version: int | None = None
     ) -> ConsortiumPayload:
-        result: ConsortiumPayload = await _con(
-            info, "PUT", f"/consortia/{consortium_id}/benefit-rule", input=input, expected_version=expected_version
+        return await command(
+            info,
+            ConsortiumPayload,
+            "consortia",
+            "PUT",
+            f"/consortia/{consortium_id}/benefit-rule",
+            input=input,
+            expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="The lead dissolves the consortium")
     async def dissolve_consortium(
         self, info: Info, consortium_id: uuid.UUID, expected_version: int | None = None
     ) -> ConsortiumPayload:
-        result: ConsortiumPayload = await _con(
-            info, "POST", f"/consortia/{consortium_id}/dissolve", expected_version=expected_version, input_argument=None
+        return await command(
+            info,
+            ConsortiumPayload,
+            "consortia",
+            "POST",
+            f"/consortia/{consortium_id}/dissolve",
+            expected_version=expected_version,
+            input_argument=None,
         )
-        return result
 
     @strawberry.mutation(description="Ask to join (for your organisation, or as an operator for another)")
     async def request_to_join_consortium(
@@ -586,27 +580,29 @@ class ConsortiaMutation:
         input: JoinRequestInput | None = None,
         expected_version: int | None = None,
     ) -> ConsortiumPayload:
-        result: ConsortiumPayload = await _con(
+        return await command(
             info,
+            ConsortiumPayload,
+            "consortia",
             "POST",
             f"/consortia/{consortium_id}/join-requests",
             input=input or JoinRequestInput(),
             expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="The lead approves a join request")
     async def approve_join_request(
         self, info: Info, consortium_id: uuid.UUID, request_id: uuid.UUID, expected_version: int | None = None
     ) -> ConsortiumPayload:
-        result: ConsortiumPayload = await _con(
+        return await command(
             info,
+            ConsortiumPayload,
+            "consortia",
             "POST",
             f"/consortia/{consortium_id}/join-requests/{request_id}/approve",
             expected_version=expected_version,
             input_argument=None,
         )
-        return result
 
     @strawberry.mutation(description="The lead rejects a join request, saying why")
     async def reject_join_request(
@@ -617,42 +613,45 @@ class ConsortiaMutation:
         reason: str,
         expected_version: int | None = None,
     ) -> ConsortiumPayload:
-        result: ConsortiumPayload = await _con(
+        return await command(
             info,
+            ConsortiumPayload,
+            "consortia",
             "POST",
             f"/consortia/{consortium_id}/join-requests/{request_id}/reject",
-            input=_Reason(reason),
+            input=Reason(reason),
             input_argument=None,
             expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="The lead hands the lead role to another active member")
     async def transfer_lead(
         self, info: Info, consortium_id: uuid.UUID, organization_id: uuid.UUID, expected_version: int | None = None
     ) -> ConsortiumPayload:
-        result: ConsortiumPayload = await _con(
+        return await command(
             info,
+            ConsortiumPayload,
+            "consortia",
             "POST",
             f"/consortia/{consortium_id}/lead",
-            input=_Org(organization_id),
+            input=OrganizationRef(organization_id),
             input_argument=None,
             expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="The lead removes a member (or a member leaves)")
     async def remove_member(
         self, info: Info, consortium_id: uuid.UUID, organization_id: uuid.UUID, expected_version: int | None = None
     ) -> ConsortiumPayload:
-        result: ConsortiumPayload = await _con(
+        return await command(
             info,
+            ConsortiumPayload,
+            "consortia",
             "DELETE",
             f"/consortia/{consortium_id}/members/{organization_id}",
             expected_version=expected_version,
             input_argument=None,
         )
-        return result
 
     @strawberry.mutation(description="The lead changes a member's role")
     async def change_member_role(
@@ -663,63 +662,47 @@ class ConsortiaMutation:
         role: MembershipRole,
         expected_version: int | None = None,
     ) -> ConsortiumPayload:
-        result: ConsortiumPayload = await _con(
+        return await command(
             info,
+            ConsortiumPayload,
+            "consortia",
             "PUT",
             f"/consortia/{consortium_id}/members/{organization_id}/role",
             input=_Role(role),
             input_argument=None,
             expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="Record a ledger line (a member for itself, the lead for any member)")
     async def record_contribution(
         self, info: Info, consortium_id: uuid.UUID, input: ContributionInput, expected_version: int | None = None
     ) -> ContributionPayload:
-        result: ContributionPayload = await run(
-            info.context,
+        return await command(
+            info,
             ContributionPayload,
-            "contribution",
-            Contribution,
             "consortia",
             "POST",
             f"/consortia/{consortium_id}/contributions",
             input=input,
             expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="The lead distributes an amount by the benefit rule")
     async def distribute(
         self, info: Info, consortium_id: uuid.UUID, input: DistributionInput, expected_version: int | None = None
     ) -> DistributionPayload:
-        result: DistributionPayload = await run(
-            info.context,
+        return await command(
+            info,
             DistributionPayload,
-            "distribution",
-            Distribution,
             "consortia",
             "POST",
             f"/consortia/{consortium_id}/distributions",
             input=input,
             expected_version=expected_version,
         )
-        return result
 
 
-# Bodies of commands whose arguments are not an input object: the body keys are the argument names, so a
-# violation on ``reason`` maps back onto the ``reason`` argument.
-@dataclasses.dataclass
-class _Reason:
-    reason: str
-
-
-@dataclasses.dataclass
-class _Org:
-    organization_id: uuid.UUID
-
-
+# The body of changeMemberRole (a plain argument, so a violation on ``role`` maps back onto it).
 @dataclasses.dataclass
 class _Role:
     role: MembershipRole

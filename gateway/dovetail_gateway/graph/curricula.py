@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import uuid
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 from dovetail_shared.events.base import topic_for
@@ -15,9 +13,18 @@ from strawberry import UNSET
 
 from dovetail_gateway.clients import ServiceCallFailed
 from dovetail_gateway.context import GatewayContext
-from dovetail_gateway.graph.common import Connection, UserError, build, connection, read_error, window
+from dovetail_gateway.graph.common import (
+    Connection,
+    UserError,
+    build,
+    list_page,
+    load_many,
+    load_one,
+    read_error,
+    read_object,
+)
 from dovetail_gateway.graph.consortia import Consortium, Organization, organization_by_id
-from dovetail_gateway.graph.mutations import run
+from dovetail_gateway.graph.mutations import OrganizationRef, Reason, command
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -144,22 +151,15 @@ class Curriculum:
 
     @strawberry.field
     async def consortium(self, info: Info) -> Consortium | None:
-        if self.consortium_id is None:
-            return None
-        data = await info.context.consortia.load(self.consortium_id)
-        return build(Consortium, data) if data else None
+        return await load_one(info.context.consortia, Consortium, self.consortium_id)
 
     @strawberry.field(description="The co-author firms you may see")
     async def co_authors(self, info: Info) -> list[Organization]:
-        found = await info.context.organizations.load_many(self.co_author_ids)
-        return [build(Organization, d) for d in found if d]
+        return await load_many(info.context.organizations, Organization, self.co_author_ids)
 
     @strawberry.field(description="Change proposals (the college and co-authors only)")
     async def proposals(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Proposal]:
-        s = info.context.settings
-        w = window(first, after, s.default_page_size, s.max_page_size)
-        page = await info.context.read("curricula", f"/curricula/{self.id}/proposals", w.params)
-        return connection(Proposal, page, w)
+        return await list_page(info, Proposal, "curricula", f"/curricula/{self.id}/proposals", first, after)
 
 
 @strawberry.type
@@ -189,8 +189,7 @@ class Proposal:
 
     @strawberry.field
     async def curriculum(self, info: Info) -> Curriculum | None:
-        data = await info.context.curricula.load(self.curriculum_id)
-        return build(Curriculum, data) if data else None
+        return await load_one(info.context.curricula, Curriculum, self.curriculum_id)
 
     @strawberry.field
     async def proposer(self, info: Info) -> Organization | None:
@@ -268,16 +267,6 @@ class ReviewInput:
     comment: str | None = UNSET
 
 
-@dataclasses.dataclass
-class _Reason:
-    reason: str
-
-
-@dataclasses.dataclass
-class _Org:
-    organization_id: uuid.UUID
-
-
 # ---------------------------------------------------------------------------------------------- payloads
 
 
@@ -300,8 +289,7 @@ class ProposalPayload:
 class CurriculaQuery:
     @strawberry.field(description="A curriculum you may see (published ones for everyone), or null")
     async def curriculum(self, info: Info, id: uuid.UUID) -> Curriculum | None:
-        data = await info.context.curricula.load(id)
-        return build(Curriculum, data) if data else None
+        return await load_one(info.context.curricula, Curriculum, id)
 
     @strawberry.field
     async def curricula(
@@ -312,183 +300,221 @@ class CurriculaQuery:
         college_id: uuid.UUID | None = None,
         occupation: str | None = None,
     ) -> Connection[Curriculum]:
-        s = info.context.settings
-        w = window(first, after, s.default_page_size, s.max_page_size)
-        params: dict[str, Any] = dict(w.params)
-        if college_id is not None:
-            params["college_id"] = str(college_id)
-        if occupation is not None:
-            params["occupation"] = occupation
-        return connection(Curriculum, await info.context.read("curricula", "/curricula", params), w)
+        filters = {"college_id": college_id, "occupation": occupation}
+        return await list_page(info, Curriculum, "curricula", "/curricula", first, after, filters)
 
     @strawberry.field
     async def curriculum_version(self, info: Info, curriculum_id: uuid.UUID, number: int) -> CurriculumVersion | None:
-        data = await info.context.read_one("curricula", f"/curricula/{curriculum_id}/versions/{number}")
-        return build(CurriculumVersion, data) if data else None
+        return await read_object(info, CurriculumVersion, "curricula", f"/curricula/{curriculum_id}/versions/{number}")
 
     @strawberry.field
     async def proposal(self, info: Info, id: uuid.UUID) -> Proposal | None:
-        data = await info.context.read_one("curricula", f"/proposals/{id}")
-        return build(Proposal, data) if data else None
-
-
-def _cur(info: Info, method: str, path: str, **kw: Any) -> Any:
-    return run(info.context, CurriculumPayload, "curriculum", Curriculum, "curricula", method, path, **kw)
-
-
-def _prop(info: Info, method: str, path: str, **kw: Any) -> Any:
-    return run(info.context, ProposalPayload, "proposal", Proposal, "curricula", method, path, **kw)
+        return await read_object(info, Proposal, "curricula", f"/proposals/{id}")
 
 
 @strawberry.type
 class CurriculaMutation:
     @strawberry.mutation(description="A college admin creates a curriculum (with an empty draft version 1)")
     async def create_curriculum(self, info: Info, input: CreateCurriculumInput) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(info, "POST", "/curricula", input=input)
-        return result
+        return await command(info, CurriculumPayload, "curricula", "POST", "/curricula", input=input)
 
     @strawberry.mutation(description="The owning college edits title, Chinese title, approval rule or consortium")
     async def update_curriculum(
         self, info: Info, id: uuid.UUID, input: UpdateCurriculumInput, expected_version: int | None = None
     ) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(
-            info, "PATCH", f"/curricula/{id}", input=input, expected_version=expected_version
+        return await command(
+            info,
+            CurriculumPayload,
+            "curricula",
+            "PATCH",
+            f"/curricula/{id}",
+            input=input,
+            expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="Replace the modules of the current draft")
     async def replace_draft(
         self, info: Info, id: uuid.UUID, input: DraftInput, expected_version: int | None = None
     ) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(
-            info, "PUT", f"/curricula/{id}/draft", input=input, expected_version=expected_version
+        return await command(
+            info,
+            CurriculumPayload,
+            "curricula",
+            "PUT",
+            f"/curricula/{id}/draft",
+            input=input,
+            expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="Start a new draft from the published version")
     async def start_draft(self, info: Info, id: uuid.UUID, expected_version: int | None = None) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(
-            info, "POST", f"/curricula/{id}/draft", expected_version=expected_version, input_argument=None
+        return await command(
+            info,
+            CurriculumPayload,
+            "curricula",
+            "POST",
+            f"/curricula/{id}/draft",
+            expected_version=expected_version,
+            input_argument=None,
         )
-        return result
 
     @strawberry.mutation(description="Discard the unpublished version so work restarts from the published one")
     async def discard_draft(self, info: Info, id: uuid.UUID, expected_version: int | None = None) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(
-            info, "DELETE", f"/curricula/{id}/draft", expected_version=expected_version, input_argument=None
+        return await command(
+            info,
+            CurriculumPayload,
+            "curricula",
+            "DELETE",
+            f"/curricula/{id}/draft",
+            expected_version=expected_version,
+            input_argument=None,
         )
-        return result
 
     @strawberry.mutation(description="Draft → in review (→ approved at once when no co-author approval is needed)")
     async def submit_for_review(
         self, info: Info, id: uuid.UUID, expected_version: int | None = None
     ) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(
-            info, "POST", f"/curricula/{id}/draft/submit", expected_version=expected_version, input_argument=None
+        return await command(
+            info,
+            CurriculumPayload,
+            "curricula",
+            "POST",
+            f"/curricula/{id}/draft/submit",
+            expected_version=expected_version,
+            input_argument=None,
         )
-        return result
 
     @strawberry.mutation(description="A co-author firm approves the version in review or requests changes")
     async def review_version(
         self, info: Info, id: uuid.UUID, input: ReviewInput, expected_version: int | None = None
     ) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(
-            info, "POST", f"/curricula/{id}/draft/reviews", input=input, expected_version=expected_version
+        return await command(
+            info,
+            CurriculumPayload,
+            "curricula",
+            "POST",
+            f"/curricula/{id}/draft/reviews",
+            input=input,
+            expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="Approved → published; the previously published version is retired")
     async def publish_curriculum(
         self, info: Info, id: uuid.UUID, expected_version: int | None = None
     ) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(
-            info, "POST", f"/curricula/{id}/publish", expected_version=expected_version, input_argument=None
+        return await command(
+            info,
+            CurriculumPayload,
+            "curricula",
+            "POST",
+            f"/curricula/{id}/publish",
+            expected_version=expected_version,
+            input_argument=None,
         )
-        return result
 
     @strawberry.mutation
     async def retire_version(
         self, info: Info, id: uuid.UUID, number: int, expected_version: int | None = None
     ) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(
+        return await command(
             info,
+            CurriculumPayload,
+            "curricula",
             "POST",
             f"/curricula/{id}/versions/{number}/retire",
             expected_version=expected_version,
             input_argument=None,
         )
-        return result
 
     @strawberry.mutation(description="Add a verified enterprise as co-author")
     async def add_co_author(
         self, info: Info, id: uuid.UUID, organization_id: uuid.UUID, expected_version: int | None = None
     ) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(
+        return await command(
             info,
+            CurriculumPayload,
+            "curricula",
             "POST",
             f"/curricula/{id}/co-authors",
-            input=_Org(organization_id),
+            input=OrganizationRef(organization_id),
             input_argument=None,
             expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation
     async def remove_co_author(
         self, info: Info, id: uuid.UUID, organization_id: uuid.UUID, expected_version: int | None = None
     ) -> CurriculumPayload:
-        result: CurriculumPayload = await _cur(
+        return await command(
             info,
+            CurriculumPayload,
+            "curricula",
             "DELETE",
             f"/curricula/{id}/co-authors/{organization_id}",
             expected_version=expected_version,
             input_argument=None,
         )
-        return result
 
     @strawberry.mutation(description="The college or a co-author firm proposes a change")
     async def submit_proposal(self, info: Info, curriculum_id: uuid.UUID, input: ProposalInput) -> ProposalPayload:
-        result: ProposalPayload = await _prop(info, "POST", f"/curricula/{curriculum_id}/proposals", input=input)
-        return result
+        return await command(
+            info, ProposalPayload, "curricula", "POST", f"/curricula/{curriculum_id}/proposals", input=input
+        )
 
     @strawberry.mutation
     async def review_proposal(
         self, info: Info, id: uuid.UUID, input: ReviewInput, expected_version: int | None = None
     ) -> ProposalPayload:
-        result: ProposalPayload = await _prop(
-            info, "POST", f"/proposals/{id}/reviews", input=input, expected_version=expected_version
+        return await command(
+            info,
+            ProposalPayload,
+            "curricula",
+            "POST",
+            f"/proposals/{id}/reviews",
+            input=input,
+            expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation(description="Accepting produces the curriculum's next draft with the diff applied")
     async def accept_proposal(self, info: Info, id: uuid.UUID, expected_version: int | None = None) -> ProposalPayload:
-        result: ProposalPayload = await _prop(
-            info, "POST", f"/proposals/{id}/accept", expected_version=expected_version, input_argument=None
+        return await command(
+            info,
+            ProposalPayload,
+            "curricula",
+            "POST",
+            f"/proposals/{id}/accept",
+            expected_version=expected_version,
+            input_argument=None,
         )
-        return result
 
     @strawberry.mutation
     async def reject_proposal(
         self, info: Info, id: uuid.UUID, reason: str, expected_version: int | None = None
     ) -> ProposalPayload:
-        result: ProposalPayload = await _prop(
+        return await command(
             info,
+            ProposalPayload,
+            "curricula",
             "POST",
             f"/proposals/{id}/reject",
-            input=_Reason(reason),
+            input=Reason(reason),
             input_argument=None,
             expected_version=expected_version,
         )
-        return result
 
     @strawberry.mutation
     async def withdraw_proposal(
         self, info: Info, id: uuid.UUID, expected_version: int | None = None
     ) -> ProposalPayload:
-        result: ProposalPayload = await _prop(
-            info, "POST", f"/proposals/{id}/withdraw", expected_version=expected_version, input_argument=None
+        return await command(
+            info,
+            ProposalPayload,
+            "curricula",
+            "POST",
+            f"/proposals/{id}/withdraw",
+            expected_version=expected_version,
+            input_argument=None,
         )
-        return result
 
 
 # ----------------------------------------------------------------------------------------- subscriptions

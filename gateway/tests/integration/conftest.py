@@ -1,12 +1,12 @@
-"""Gateway integration fixtures: the real consortia and curricula apps (real lifespan, Postgres, migrations)
-behind the gateway's own clients, every backend call counted, the gateway driven over HTTP."""
+"""Gateway integration fixtures: the real consortia, curricula and joint programs apps (real lifespan, Postgres,
+migrations) behind the gateway's own clients, every backend call counted, the gateway driven over HTTP."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -22,6 +22,9 @@ from dovetail_shared.db import make_engine
 from dovetail_shared.http.app import create_service_app
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.testing.plugin import auth, make_token, migrate_once
+from joint_programs.main import SPEC as JOINT_PROGRAMS
+from joint_programs.tables import curriculum_versions as jp_versions
+from joint_programs.tables import organizations as jp_organizations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 Json = dict[str, Any]
@@ -62,6 +65,11 @@ def curricula_settings() -> ServiceSettings:
 
 
 @pytest.fixture(scope="session")
+def joint_programs_settings() -> ServiceSettings:
+    return migrate_once(JOINT_PROGRAMS)
+
+
+@pytest.fixture(scope="session")
 def token(consortia_settings: ServiceSettings) -> Callable[..., str]:
     return make_token(consortia_settings)
 
@@ -71,12 +79,21 @@ def gateway_settings(**overrides: Any) -> GatewaySettings:
 
 
 @pytest.fixture(scope="session")
-async def backends(consortia_settings: ServiceSettings, curricula_settings: ServiceSettings) -> AsyncIterator[Backends]:
+async def backends(
+    consortia_settings: ServiceSettings, curricula_settings: ServiceSettings, joint_programs_settings: ServiceSettings
+) -> AsyncIterator[Backends]:
     async with (
         LifespanManager(create_service_app(CONSORTIA, consortia_settings)) as consortia,
         LifespanManager(create_service_app(CURRICULA, curricula_settings)) as curricula,
+        LifespanManager(create_service_app(JOINT_PROGRAMS, joint_programs_settings)) as joint_programs,
     ):
-        yield Backends({"consortia": CountingTransport(consortia.app), "curricula": CountingTransport(curricula.app)})
+        yield Backends(
+            {
+                "consortia": CountingTransport(consortia.app),
+                "curricula": CountingTransport(curricula.app),
+                "joint_programs": CountingTransport(joint_programs.app),
+            }
+        )
 
 
 @pytest.fixture
@@ -162,20 +179,81 @@ class Graph:
                 assert r.status_code == 200, r.text
         if project:
             async with self.engine.begin() as conn:
-                await conn.execute(
-                    sa.insert(organizations_table).values(
-                        id=uuid.UUID(org["id"]),
-                        name=body["name"],
-                        kind=kind,
-                        size=body.get("size"),
-                        status="verified" if verified else "pending",
-                        updated_at=datetime.now(UTC),
+                for table in (organizations_table, jp_organizations.table):
+                    await conn.execute(
+                        sa.insert(table).values(
+                            id=uuid.UUID(org["id"]),
+                            name=body["name"],
+                            kind=kind,
+                            size=body.get("size"),
+                            status="verified" if verified else "pending",
+                            updated_at=datetime.now(UTC),
+                        )
                     )
-                )
         return uuid.UUID(org["id"])
 
     def admin(self, org: uuid.UUID, kind: str = "college") -> str:
         return self.token("college_admin" if kind == "college" else "firm_admin", org=org)
+
+    async def published_curriculum(self, college: uuid.UUID, occupation: str, skill: str) -> Json:
+        """A curriculum of ``college`` with version 1 published in curricula, and known as published in joint
+        programs' projection (as ``version.published`` would have made it)."""
+        headers = auth(self.admin(college))
+        async with self.rest("curricula") as c:
+            body = {"title": f"Welding {uuid.uuid4().hex[:4]}", "target_occupation": occupation}
+            r = await c.post("/curricula", json={**body, "level": "higher_vocational"}, headers=headers)
+            assert r.status_code == 201, r.text
+            cur: Json = r.json()
+            module = {"code": "W1", "title": "Welding", "hours": 40}
+            module["outcomes"] = [{"description": "weld", "skills": [{"skill_id": skill, "level": 2}]}]
+            for method, path, json in (
+                ("PUT", "/draft", {"modules": [module]}),
+                ("POST", "/draft/submit", None),
+                ("POST", "/publish", None),
+            ):
+                if_match = {"If-Match": f'"{cur["version"]}"'}
+                r = await c.request(method, f"/curricula/{cur['id']}{path}", json=json, headers={**headers, **if_match})
+                assert r.status_code == 200, r.text
+                cur = r.json()
+        v1 = cur["versions"][0]
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.insert(jp_versions.table).values(
+                    curriculum_id=uuid.UUID(cur["id"]),
+                    number=1,
+                    version_id=uuid.UUID(v1["id"]),
+                    status="published",
+                    college_id=college,
+                    title=cur["title"],
+                    target_occupation=occupation,
+                    level="higher_vocational",
+                    effective_date=date(2026, 9, 1),
+                    total_hours=v1["total_hours"],
+                    skills=v1["skills"],
+                    updated_at=datetime.now(UTC),
+                )
+            )
+        return cur
+
+    async def program(self, college: uuid.UUID, partners: list[uuid.UUID], curriculum: Json) -> Json:
+        """A joint program proposed by ``college`` and approved by every partner (over REST)."""
+        body = {
+            "title": f"Order class {uuid.uuid4().hex[:4]}",
+            "model": "order_class",
+            "partner_ids": [str(p) for p in partners],
+            "curriculum_id": curriculum["id"],
+            "curriculum_version_number": 1,
+            "capacity": 40,
+        }
+        async with self.rest("joint_programs") as c:
+            r = await c.post("/programs", json=body, headers=auth(self.admin(college)))
+            assert r.status_code == 201, r.text
+            program: Json = r.json()
+            for firm in partners:
+                r = await c.post(f"/programs/{program['id']}/approve", headers=auth(self.admin(firm, "enterprise")))
+                assert r.status_code == 200, r.text
+                program = r.json()
+        return program
 
 
 @pytest.fixture

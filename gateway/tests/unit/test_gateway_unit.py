@@ -3,7 +3,10 @@ paths, cursors and the cost model."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -15,10 +18,12 @@ from asgi_lifespan import LifespanManager
 from dovetail_gateway.app import create_app
 from dovetail_gateway.config import GatewaySettings
 from dovetail_gateway.graph.common import decode_cursor, encode_cursor, field_path
+from dovetail_gateway.graphiql import ASSETS_DIR, ASSETS_URL, CDN, cdn_urls, offline_page
 from dovetail_gateway.limits import QueryCost
 from dovetail_gateway.schema import build_schema, sdl
 from dovetail_shared.auth import issue_token
 from graphql import OperationDefinitionNode, parse
+from strawberry.http.ides import get_graphql_ide_html
 
 SDL_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 SETTINGS = GatewaySettings.model_validate({"environment": "test", "backend_read_retries": 2})
@@ -164,3 +169,31 @@ def test_cost_counts_objects_from_page_sizes() -> None:
         "fragment F on Organization { curricula(first: 2) { nodes { title } } }"
     )
     assert cost(fragment) == 3 + 6
+
+
+def test_graphiql_is_served_from_vendored_files_identical_to_the_pinned_ones() -> None:
+    """Every file Strawberry's page loads from the CDN is vendored, byte for byte (its SRI hash matches), and
+    the page the gateway serves names no host at all."""
+    cdn_page = get_graphql_ide_html("graphiql")
+    pinned = re.findall(r'(?:src|href)="(https://unpkg\.com/[^"]+)"\s+integrity="(sha384-[^"]+)"', cdn_page)
+    assert len(pinned) == len(cdn_urls(cdn_page)) >= 5, pinned
+    for url, integrity in pinned:
+        file = ASSETS_DIR / url.removeprefix(CDN)
+        digest = "sha384-" + base64.b64encode(hashlib.sha384(file.read_bytes()).digest()).decode()
+        assert digest == integrity, f"{file} is not the file the page pins ({url})"
+    page = offline_page()
+    assert cdn_urls(page) == [] and page.count(f'"{ASSETS_URL}/') == len(pinned)
+
+
+def test_resolver_arguments_become_query_parameters_and_payloads_name_their_result() -> None:
+    from dovetail_gateway.graph.common import query_params
+    from dovetail_gateway.graph.joint_programs import Program, ProgramPayload, ProgramStatus
+    from dovetail_gateway.graph.mutations import _result_field
+
+    some = uuid.uuid4()
+    assert query_params({"college_id": some, "status": ProgramStatus.RUNNING, "partner_id": None, "n": 3}) == {
+        "college_id": str(some),
+        "status": "running",
+        "n": "3",
+    }
+    assert _result_field(ProgramPayload) == ("program", Program)

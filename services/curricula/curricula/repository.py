@@ -169,6 +169,7 @@ class CurriculumRepository(ChildRowsRepository[Curriculum]):
         occupation: str | None,
         limit: int,
         offset: int,
+        ids: list[uuid.UUID] | None = None,
     ) -> tuple[list[Curriculum], int]:
         """Published curricula for everyone; unpublished ones as ``policy.can_view_drafts`` allows: to
         operators, to the owning college's admins and teachers, and to co-author firms' admins and recruiters."""
@@ -187,6 +188,8 @@ class CurriculumRepository(ChildRowsRepository[Curriculum]):
             where.append(t.c.college_id == college_id)
         if occupation is not None:
             where.append(t.c.target_occupation == occupation)
+        if ids is not None:
+            where.append(t.c.id.in_(ids))
         return await self.list(*where, limit=limit, offset=offset)
 
 

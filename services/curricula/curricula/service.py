@@ -158,11 +158,12 @@ async def list_curricula(
     occupation: str | None,
     limit: int,
     offset: int,
+    ids: list[uuid.UUID] | None = None,
 ) -> tuple[list[CurriculumView], int]:
     """Published curricula for everyone; unpublished ones as ``can_view_drafts`` allows, filtered in SQL
     (``CurriculumRepository.visible_to``, tested against the predicate)."""
     items, total = await uow.curricula.visible_to(
-        p, college_id=college_id, occupation=occupation, limit=limit, offset=offset
+        p, college_id=college_id, occupation=occupation, ids=ids, limit=limit, offset=offset
     )
     return [curriculum_view(p, c) for c in items], total
 

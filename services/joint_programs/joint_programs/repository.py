@@ -71,6 +71,7 @@ class ProgramRepository(AggregateRepository[JointProgram]):
         status: ProgramStatus | None,
         limit: int,
         offset: int,
+        ids: list[uuid.UUID] | None = None,
     ) -> tuple[list[JointProgram], int]:
         t = self.table
         visible = self.visibility(p)
@@ -81,6 +82,8 @@ class ProgramRepository(AggregateRepository[JointProgram]):
             where.append(t.c.partner_ids.contains([partner_id]))
         if status is not None:
             where.append(t.c.status == status.value)
+        if ids is not None:
+            where.append(t.c.id.in_(ids))
         return await self.list(*where, limit=limit, offset=offset)
 
     async def pinned_to(self, curriculum_id: uuid.UUID, number: int) -> list[JointProgram]:

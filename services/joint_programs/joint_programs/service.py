@@ -172,10 +172,11 @@ async def list_programs(
     status: ProgramStatus | None,
     limit: int,
     offset: int,
+    ids: list[uuid.UUID] | None = None,
 ) -> tuple[list[JointProgram], int]:
     """The programs ``policy.can_view_program`` lets the caller see, filtered in SQL (tested against it)."""
     return await uow.programs.visible_to(
-        p, college_id=college_id, partner_id=partner_id, status=status, limit=limit, offset=offset
+        p, college_id=college_id, partner_id=partner_id, status=status, ids=ids, limit=limit, offset=offset
     )
 
 

@@ -9,6 +9,7 @@ from dovetail_shared.dates import IsoDate
 from dovetail_shared.http.deps import (
     CurrentPrincipal,
     ExpectedVersion,
+    Ids,
     MaybePrincipal,
     Now,
     Page,
@@ -54,11 +55,6 @@ ledger = APIRouter(tags=["ledger"])
 UoW = Annotated[ConsortiaUnitOfWork, Transaction]
 DateFrom = Annotated[IsoDate | None, Query(alias="from", description="First day, inclusive")]
 DateTo = Annotated[IsoDate | None, Query(alias="to", description="Last day, inclusive")]
-# Batch lookup for the gateway's DataLoaders: one call for a level of a graph query instead of one per object.
-Ids = Annotated[
-    list[uuid.UUID] | None,
-    Query(max_length=200, description="Only these ids (repeat the parameter; at most 200), as visible to you"),
-]
 
 
 def _org_out(response: Response, org: Organization) -> OrganizationPublic:

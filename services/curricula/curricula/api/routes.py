@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from dovetail_shared.http.deps import (
     CurrentPrincipal,
     ExpectedVersion,
+    Ids,
     MaybePrincipal,
     Now,
     Page,
@@ -63,10 +64,12 @@ async def list_curricula(
     paging: Paging,
     college_id: uuid.UUID | None = None,
     occupation: Annotated[Text | None, Query(max_length=500)] = None,
+    ids: Ids = None,
 ) -> Any:
-    """Published curricula for everyone; your own college's or co-authored ones in every state."""
+    """Published curricula for everyone; your own college's or co-authored ones in every state. ``ids`` is the
+    gateway's batch lookup, with the visibility of ``GET /curricula/{id}``."""
     items, total = await service.list_curricula(
-        uow, p, college_id=college_id, occupation=occupation, limit=paging.limit, offset=paging.offset
+        uow, p, college_id=college_id, occupation=occupation, ids=ids, limit=paging.limit, offset=paging.offset
     )
     return Page[CurriculumPublic](
         items=[CurriculumPublic.of(v) for v in items],

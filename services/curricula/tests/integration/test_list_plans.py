@@ -84,6 +84,8 @@ async def test_every_list_query_uses_an_index(settings: ServiceSettings) -> None
                 "anonymous by occupation": dict(principal=None, occupation="occ-rare"),
                 "operator by occupation": dict(principal=operator, occupation="occ-rare"),
                 "operator by college": dict(principal=operator, college_id=COLLEGE),
+                "anonymous by ids": dict(principal=None, ids=[CURRICULUM, uuid.uuid4()]),
+                "college by ids": dict(principal=college, ids=[CURRICULUM, uuid.uuid4()]),
             }
             for case, args in cases.items():
                 query = {"college_id": None, "occupation": None, **args}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from dovetail_shared.http.deps import CurrentPrincipal, ExpectedVersion, Now, Page, Paging, Today, Transaction
+from dovetail_shared.http.deps import CurrentPrincipal, ExpectedVersion, Ids, Now, Page, Paging, Today, Transaction
 from fastapi import APIRouter, Response, status
 
 from joint_programs import service
@@ -66,10 +66,19 @@ async def list_programs(
     college_id: uuid.UUID | None = None,
     partner_id: uuid.UUID | None = None,
     status: ProgramStatus | None = None,
+    ids: Ids = None,
 ) -> Any:
-    """Programs of your college, programs your firm is a partner of; operators see all."""
+    """Programs of your college, programs your firm is a partner of; operators see all. ``ids`` is the
+    gateway's batch lookup, with the visibility of ``GET /programs/{id}``."""
     items, total = await service.list_programs(
-        uow, p, college_id=college_id, partner_id=partner_id, status=status, limit=paging.limit, offset=paging.offset
+        uow,
+        p,
+        college_id=college_id,
+        partner_id=partner_id,
+        status=status,
+        ids=ids,
+        limit=paging.limit,
+        offset=paging.offset,
     )
     return Page[ProgramPublic](
         items=[ProgramPublic.of(x) for x in items], total=total, limit=paging.limit, offset=paging.offset

@@ -99,6 +99,8 @@ async def test_every_list_query_uses_an_index(engine: AsyncEngine) -> None:
             "operator by college": dict(p=operator, college_id=COLLEGE),
             "operator by status": dict(p=operator, status=ProgramStatus.CLOSED),
             "operator": dict(p=operator),
+            "partner firm by ids": dict(p=firm, ids=[PROGRAM, uuid.uuid4()]),
+            "operator by ids": dict(p=operator, ids=[PROGRAM, uuid.uuid4()]),
         }
         for case, args in program_cases.items():
             query = {"college_id": None, "partner_id": None, "status": None, **args}
