@@ -295,12 +295,15 @@ class SupplyRepository:
 
     async def _visible_refs(self, firm_id: uuid.UUID, refs: Sequence[uuid.UUID] | None = None) -> set[uuid.UUID]:
         """``policy.learner_visible`` in SQL: an active matching consent naming the firm or a program it partners."""
+        # A union of the two grants, each answered by its index (the OR form scans both tables).
         c, co = consents_table, cohorts_table
         partner_programs = sa.select(co.c.program_id).where(co.c.partner_ids.contains([firm_id]))
-        stmt = sa.select(c.c.learner_ref).where(sa.or_(c.c.firm_id == firm_id, c.c.program_id.in_(partner_programs)))
+        named = sa.select(c.c.learner_ref).where(c.c.firm_id == firm_id)
+        by_program = sa.select(c.c.learner_ref).where(c.c.program_id.in_(partner_programs))
         if refs is not None:
-            stmt = stmt.where(c.c.learner_ref.in_(list(refs)))
-        return set((await self.session.scalars(stmt)).all())
+            named = named.where(c.c.learner_ref.in_(list(refs)))
+            by_program = by_program.where(c.c.learner_ref.in_(list(refs)))
+        return set((await self.session.scalars(sa.union(named, by_program))).all())
 
     async def learners_for_firm(self, firm_id: uuid.UUID) -> list[Supply]:
         """Consenting learners with their evidence, as matching supply (available now)."""

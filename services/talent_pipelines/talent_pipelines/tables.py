@@ -24,6 +24,7 @@ class DemandRow(AggregateColumns, SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_talent_pipelines_demands_firm", "firm_id", "created_at", "id"),
         sa.Index("ix_talent_pipelines_demands_created", "created_at", "id"),
+        sa.Index("ix_talent_pipelines_demands_status", "status", "created_at"),
         # The expiry job and rematching read open demands.
         sa.Index("ix_talent_pipelines_demands_open", "needed_by", postgresql_where=sa.text("status = 'open'")),
         {"schema": SCHEMA},
@@ -95,6 +96,8 @@ cohorts_table = sa.Table(
     sa.Column("skills", JSONB, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.Index("ix_talent_pipelines_cohorts_program", "program_id"),
+    # The consent rule: programs the firm is a partner of.
+    sa.Index("ix_talent_pipelines_cohorts_partners", "partner_ids", postgresql_using="gin"),
     sa.Index("ix_talent_pipelines_cohorts_curriculum", "curriculum_id", "version_number"),
     schema=SCHEMA,
 )

@@ -34,6 +34,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_talent_pipelines_demands_firm", "demands", ["firm_id", "created_at", "id"], schema=SCHEMA)
     op.create_index("ix_talent_pipelines_demands_created", "demands", ["created_at", "id"], schema=SCHEMA)
+    op.create_index("ix_talent_pipelines_demands_status", "demands", ["status", "created_at"], schema=SCHEMA)
     op.create_index(
         "ix_talent_pipelines_demands_open",
         "demands",
@@ -93,6 +94,9 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index("ix_talent_pipelines_cohorts_program", "supply_cohorts", ["program_id"], schema=SCHEMA)
+    op.create_index(
+        "ix_talent_pipelines_cohorts_partners", "supply_cohorts", ["partner_ids"], schema=SCHEMA, postgresql_using="gin"
+    )
     op.create_index(
         "ix_talent_pipelines_cohorts_curriculum", "supply_cohorts", ["curriculum_id", "version_number"], schema=SCHEMA
     )
