@@ -377,7 +377,15 @@ class SkillGap:
     colleges_teaching: int
 
 
-async def skill_gaps(uow: UoW, p: Principal, *, firm_id: uuid.UUID | None, limit: int) -> list[SkillGap]:
+async def skill_gaps(
+    uow: UoW,
+    p: Principal,
+    *,
+    firm_id: uuid.UUID | None,
+    limit: int,
+    region: str | None = None,
+    occupation_id: str | None = None,
+) -> list[SkillGap]:
     """Across the open demands the caller may see: each demanded skill, its weight, and the cohorts teaching it.
 
     Aggregates only (cohorts and colleges, never learners); a firm sees its own demands' gaps."""
@@ -385,7 +393,13 @@ async def skill_gaps(uow: UoW, p: Principal, *, firm_id: uuid.UUID | None, limit
         raise Forbidden("gap analytics are for firms, colleges and operators")
     if policy.is_firm_staff(p) and not p.is_operator:
         firm_id = p.org
-    demands = [d for d in await uow.demands.open_demands() if firm_id is None or d.firm_id == firm_id]
+    demands = [
+        d
+        for d in await uow.demands.open_demands()
+        if (firm_id is None or d.firm_id == firm_id)
+        and (region is None or (d.region or "").casefold() == region.casefold())
+        and (occupation_id is None or d.occupation_id == occupation_id)
+    ]
     weight: dict[str, int] = defaultdict(int)
     count: dict[str, int] = defaultdict(int)
     for d in demands:

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from dovetail_shared.http.deps import CurrentPrincipal, ExpectedVersion, Now, Page, Paging, Transaction
+from dovetail_shared.text import Text
 from fastapi import APIRouter, Query, Response, status
 
 from talent_pipelines import service
@@ -180,9 +181,11 @@ async def skill_gaps(
     uow: UoW,
     p: CurrentPrincipal,
     firm_id: uuid.UUID | None = None,
+    region: Annotated[Text | None, Query(max_length=100)] = None,
+    occupation_id: Annotated[Text | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
     """The skills open demands ask for, by demanded weight, with how many cohorts and colleges teach them
     (untaught first); a firm sees its own demands' gaps."""
-    gaps = await service.skill_gaps(uow, p, firm_id=firm_id, limit=limit)
+    gaps = await service.skill_gaps(uow, p, firm_id=firm_id, limit=limit, region=region, occupation_id=occupation_id)
     return GapsPublic(items=[SkillGapPublic.of(g) for g in gaps])

@@ -188,3 +188,5 @@ async def test_the_gap_report_shows_the_skill_nobody_teaches(api: Api) -> None:
     assert gaps[SKILLS[3]]["cohorts_teaching"] == 0 and gaps[SKILLS[3]]["demands"] >= 1
     assert gaps[SKILLS[0]]["cohorts_teaching"] >= 1
     assert set(gaps) <= set(SKILLS[:4])  # a firm sees its own demands' skills only
+    r = await api.client.get("/analytics/gaps", params={"region": "Nowhere"}, headers=api.firm(firm))
+    assert r.status_code == 200 and r.json()["items"] == []
