@@ -253,6 +253,10 @@ class SupplyRepository:
         set_ = {k: stmt.excluded[k] for k in (*values, "updated_at")}
         await self.session.execute(stmt.on_conflict_do_update(index_elements=[learners_table.c.learner_ref], set_=set_))
 
+    async def learners_in(self, cohort_id: uuid.UUID) -> list[uuid.UUID]:
+        t = learners_table
+        return list((await self.session.scalars(sa.select(t.c.learner_ref).where(t.c.cohort_id == cohort_id))).all())
+
     async def learner_known(self, learner_ref: uuid.UUID) -> bool:
         t = learners_table
         return (await self.session.scalar(sa.select(t.c.learner_ref).where(t.c.learner_ref == learner_ref))) is not None

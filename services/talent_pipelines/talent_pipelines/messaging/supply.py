@@ -95,6 +95,10 @@ async def _cohort(
         graduation_date=e.graduation_date,
         skills=e.skills,
     )
+    # Topics are not ordered with each other: learners enrolled before the cohort arrived get its skills now.
+    taught = [(s.skill_id, s.level, 0.0) for s in e.skills]
+    for ref in await uow.supply.learners_in(e.cohort_id):
+        await uow.supply.add_evidence(ref, EvidenceKind.TAUGHT, taught, now)
     await service.rematch(uow, "cohort", now)
 
 

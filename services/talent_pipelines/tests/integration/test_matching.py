@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+from dovetail_shared.events.curricula import SkillCoverage
 from dovetail_shared.events.internships import EvaluationEvidence, PlacementCompleted, PractisedSkill, SkillScore
-from dovetail_shared.events.joint_programs import ConsentWithdrawn
+from dovetail_shared.events.joint_programs import CohortOpened, ConsentWithdrawn
 from talent_pipelines.tables import messaging
 
 from .conftest import SKILLS, TAUGHT, Api
@@ -110,6 +111,36 @@ async def test_learners_rank_only_under_a_matching_consent_and_leave_at_once_whe
         )
     assert str(consenting) not in {x["id"] for x in (await api.matches(d["id"]))["learners"]}
     assert await changes(api, d["id"]) > before  # the firm's top learners changed
+
+
+async def test_an_enrolment_seen_before_its_cohort_gets_the_taught_skills_when_the_cohort_arrives(api: Api) -> None:
+    o = api.orgs
+    d = await api.demand()
+    cohort_id, program_id = uuid.uuid4(), uuid.uuid4()
+    ref = await api.learner(cohort_id, program_id, consent_firm=o.firm)  # the cohort is not known yet
+    assert all(
+        s["coverage"] == "missing"
+        for s in next(x for x in (await api.matches(d["id"]))["learners"] if x["id"] == str(ref))["skills"]
+    )
+    curriculum = await api.curriculum(co_authors=[])
+    await api.deliver(
+        CohortOpened(
+            cohort_id=cohort_id,
+            program_id=program_id,
+            college_id=o.college,
+            partner_ids=[o.firm],
+            model="order_class",
+            intake_term="2026-autumn",
+            seat_limit=30,
+            start_date=date(2026, 9, 1),
+            graduation_date=date(2028, 7, 1),
+            curriculum_id=curriculum,
+            curriculum_version_number=1,
+            skills=[SkillCoverage(skill_id=s, level=3, hours=60) for s in TAUGHT],
+        )
+    )
+    mine = next(x for x in (await api.matches(d["id"]))["learners"] if x["id"] == str(ref))
+    assert {s["skill_id"] for s in mine["skills"] if s["coverage"] == "covered"} == set(TAUGHT)
 
 
 async def test_evidence_from_a_completed_placement_raises_the_learners_score(api: Api) -> None:
