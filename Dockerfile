@@ -19,6 +19,7 @@ COPY services/consortia/pyproject.toml services/consortia/
 COPY gateway/pyproject.toml gateway/
 COPY services/joint_programs/pyproject.toml services/joint_programs/
 COPY services/internships/pyproject.toml services/internships/
+COPY services/talent_pipelines/pyproject.toml services/talent_pipelines/
 RUN uv sync --frozen --no-dev --all-packages --no-install-workspace
 COPY shared/ shared/
 COPY services/ services/
@@ -34,5 +35,5 @@ WORKDIR /app
 COPY --from=build --chown=0:0 /app /app
 USER 10001:10001
 # 8000 gateway, 8101.. service APIs, 9100 metrics of worker roles.
-EXPOSE 8000 8101 8102 8103 8104 9100
+EXPOSE 8000 8101 8102 8103 8104 8105 9100
 CMD ["dovetail-curricula", "--help"]

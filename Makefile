@@ -85,8 +85,9 @@ fuzz: bootstrap infra-up migrate ## Fuzz every service's OpenAPI with schemathes
 	@bash scripts/fuzz.sh
 
 .PHONY: bench
-bench: bootstrap infra-up ## Benchmarks (not tests): relay and consumer throughput, end-to-end latency
+bench: bootstrap infra-up ## Benchmarks (not tests): relay and consumer throughput, end-to-end latency, matching
 	@.venv/bin/python bench/messaging.py
+	@.venv/bin/python bench/matching.py --sizes 10000 100000
 
 .PHONY: clean
 clean: ## Remove caches (keeps .local state: use infra-down first to stop servers)

@@ -1,7 +1,8 @@
 """Load demo data through the services' REST APIs, as users would: organisations vetted, a consortium,
 contributions and a benefit distribution, a co-designed curriculum published, and joint programs on it (an order
 class with the firm, an apprenticeship in the consortium) with a cohort, two learners and one consent; an internship
-posting, an application under that consent and an active placement with signed logbook entries. Safe to run twice."""
+posting, an application under that consent and an active placement with signed logbook entries;
+the firm's talent demand ranked against that cohort. Safe to run twice."""
 
 from __future__ import annotations
 
@@ -399,6 +400,7 @@ def main() -> None:
         cur = curriculum(client, college, firms[0])
         programs, cohort = joint_programs(client, college, firms, c, cur)
         placement = internships(client, college, firms[0])
+        demand, ranked = talent_pipelines(client, firms[0], cohort)
     print("Demo data loaded:")
     print(f"  organisations: {college['name']} (college), " + ", ".join(f["name"] for f in firms))
     print(f"  consortium:    {c['name']} ({CONSORTIA}/consortia/{c['id']})")
@@ -410,7 +412,48 @@ def main() -> None:
         print(f"  program:       {program['title']} ({program['model']}, {program['status']})")
     print(f"  cohort:        {cohort['intake_term']}, {cohort['seat_limit']} seats, two learners, one consent")
     print(f"  internship:    placement {placement['id']} ({placement['status']}), signed logbook entries")
+    print(f"  demand:        {demand['role_title']}, {demand['headcount']} people; the cohort ranks {ranked}")
     print("  try:          curl -s " + f"{CURRICULA}/curricula | python3 -m json.tool | head -40")
+
+
+TALENT_PIPELINES = "http://127.0.0.1:8105"
+
+
+def talent_pipelines(client: httpx.Client, firm: dict[str, Any], cohort: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The firm's talent demand: the curriculum's six skills and two it does not teach; its ranked matches."""
+    admin = bearer(["firm_admin"], firm["id"], f"demo-admin-{firm['registration_number']}")
+    url = f"{TALENT_PIPELINES}/demands"
+    existing = call(client, "GET", url, admin, params={"firm_id": firm["id"], "status": "open"})["items"]
+    if existing:
+        demand = existing[0]
+    else:
+        occupation, _ = taxonomy_picks()
+        with open(taxonomy_dir() / "occupation_skills.csv", newline="") as f:
+            essential = [
+                r["skill_id"]
+                for r in csv.DictReader(f)
+                if r["occupation_id"] == occupation and r["relation"] == "essential"
+            ]
+        body = {
+            "role_title": "Mechatronics assembler",
+            "occupation_id": occupation,
+            "skills": [{"skill_id": s, "weight": 10, "min_level": 2} for s in essential[:8]],
+            "headcount": 10,
+            "region": "CN-GD-Shenzhen",
+            "needed_by": f"{date.today().year + 2}-09-01",
+        }
+        demand = until_known(client, url, admin, body)
+    # The cohort reaches talent pipelines by joint programs' events: wait for its ranking.
+    deadline = time.monotonic() + 60
+    ranked = "(not yet: the cohort is on its way)"
+    while time.monotonic() < deadline:
+        m = call(client, "GET", f"{url}/{demand['id']}/matches", admin)
+        mine = next((x for x in m["cohorts"] if x["id"] == cohort["id"]), None)
+        if mine:
+            ranked = f"#{mine['rank']} with {mine['score']}/1000 ({TALENT_PIPELINES}/demands/{demand['id']}/matches)"
+            break
+        time.sleep(1)
+    return demand, ranked
 
 
 if __name__ == "__main__":

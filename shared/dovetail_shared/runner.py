@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,7 @@ from dovetail_shared.messaging.consumer import EventConsumer
 from dovetail_shared.messaging.kafka import dead_letter_topic, ensure_topics
 from dovetail_shared.messaging.relay import OutboxRelay
 from dovetail_shared.migrations import alembic_config
-from dovetail_shared.runtime import Runtime, ServiceSpec
+from dovetail_shared.runtime import JobSpec, Runtime, ServiceSpec
 from dovetail_shared.settings import ServiceSettings
 from dovetail_shared.taxonomy import load_taxonomy
 from dovetail_shared.tracing import configure_tracing
@@ -55,6 +56,19 @@ def migrate(spec: ServiceSpec, settings: ServiceSettings) -> None:
     log.info("migrate.done", service=spec.name)
 
 
+async def _run_job(runtime: Runtime, job: JobSpec, stopping: asyncio.Event) -> None:
+    """A scheduled job every ``interval_s`` until the process stops; a failed pass is logged and retried."""
+    while not stopping.is_set():
+        try:
+            changed = await runtime.run_job_once(job)
+            if changed:
+                log.info("job.pass", job=job.name, changed=changed)
+        except Exception:  # the next pass retries; a failing job must not take the consumers down
+            log.exception("job.failed", job=job.name)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=job.interval_s)
+
+
 async def _run_workers(spec: ServiceSpec, settings: ServiceSettings, role: str) -> None:
     runtime = Runtime(spec, settings)
     tasks: list[Callable[[], Awaitable[None]]] = []
@@ -67,6 +81,10 @@ async def _run_workers(spec: ServiceSpec, settings: ServiceSettings, role: str) 
         for consumer in build_consumers(spec, runtime):
             tasks.append(consumer.run)
             stoppers.append(consumer.stop)
+        stopping = asyncio.Event()
+        for job in spec.jobs:
+            tasks.append(functools.partial(_run_job, runtime, job, stopping))
+        stoppers.append(stopping.set)
     if role in ("relay", "consumer") and settings.metrics_port:
         # Worker roles have no HTTP app; Prometheus scrapes this port instead.
         start_http_server(settings.metrics_port, addr=settings.http_host)

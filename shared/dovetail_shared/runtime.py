@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,20 @@ class ConsumerSpec:
 
 
 @dataclass(frozen=True)
+class JobSpec:
+    """A scheduled job of a service, run by the ``consumer`` role every ``interval_s`` seconds.
+
+    ``run(uow, now)`` does one pass in one unit of work (committed by the runner when it returns); ``now`` is the
+    runtime's clock, so a test passes a ``FixedClock`` and calls ``run_job_once``. Replicas may run it at the
+    same time: a job locks what it changes (``FOR UPDATE SKIP LOCKED``) and is idempotent.
+    """
+
+    name: str
+    interval_s: float
+    run: Callable[[Any, datetime], Awaitable[int]]
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     """Everything the shared runner needs to start any role of a service; one per service.
 
@@ -48,6 +63,7 @@ class ServiceSpec:
     uow_class: type[SqlUnitOfWork] = SqlUnitOfWork
     consumers: Sequence[ConsumerSpec] = ()
     published_topics: Callable[[ServiceSettings], list[str]] = lambda _s: []
+    jobs: Sequence[JobSpec] = ()
     # The folder of the service's Alembic revisions (env.py and the template are shared).
     migrations: str | None = None
     metadata: sa.MetaData | None = None
@@ -131,6 +147,13 @@ class Runtime:
         return self.spec.uow_class(
             self.session_factory, self.spec.messaging, self.settings.topic_prefix, clock=self.clock
         )
+
+    async def run_job_once(self, job: JobSpec) -> int:
+        """One pass of ``job`` at the runtime's clock, committed; returns what the job reports it changed."""
+        async with self.uow() as uow:
+            changed = await job.run(uow, self.clock.now())
+            await uow.commit()
+        return changed
 
     async def close(self) -> None:
         await self.engine.dispose()

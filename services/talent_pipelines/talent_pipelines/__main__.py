@@ -1,0 +1,5 @@
+"""``python -m talent_pipelines <role>``."""
+
+from talent_pipelines.main import SPEC
+
+SPEC.cli()
