@@ -253,6 +253,19 @@ class SupplyRepository:
         set_ = {k: stmt.excluded[k] for k in (*values, "updated_at")}
         await self.session.execute(stmt.on_conflict_do_update(index_elements=[learners_table.c.learner_ref], set_=set_))
 
+    async def firms_seeing(self, learner_ref: uuid.UUID) -> set[uuid.UUID]:
+        """The firms a learner's matching consents cover (named, or partners of a named program)."""
+        c, co = consents_table, cohorts_table
+        rows = (
+            await self.session.execute(sa.select(c.c.firm_id, c.c.program_id).where(c.c.learner_ref == learner_ref))
+        ).all()
+        firms = {r.firm_id for r in rows if r.firm_id is not None}
+        programs = {r.program_id for r in rows if r.program_id is not None}
+        if programs:
+            partners = await self.session.scalars(sa.select(co.c.partner_ids).where(co.c.program_id.in_(programs)))
+            firms |= {f for ids in partners for f in ids}
+        return firms
+
     async def learners_in(self, cohort_id: uuid.UUID) -> list[uuid.UUID]:
         t = learners_table
         return list((await self.session.scalars(sa.select(t.c.learner_ref).where(t.c.cohort_id == cohort_id))).all())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -17,7 +17,7 @@ from dovetail_shared.principal import Principal, Role
 from dovetail_shared.vocabulary import OrganizationKind
 
 from talent_pipelines.domain import Candidate, DemandStatus, DropReason, Rule, Stage, TalentDemand, policy
-from talent_pipelines.domain.matching import Coverage, DemandView, MatchResult, SupplyKind, rank, top_changed
+from talent_pipelines.domain.matching import Coverage, DemandView, MatchResult, Supply, SupplyKind, rank, top_changed
 from talent_pipelines.repository import CohortSupply
 from talent_pipelines.taxonomy import graph
 from talent_pipelines.uow import TalentPipelinesUnitOfWork as UoW
@@ -122,18 +122,31 @@ class Matches:
     learners: list[MatchResult] = field(default_factory=list)
 
 
+@dataclass
+class _SupplyCache:
+    """The supply read once for many demands (a rematch): cohorts, and consenting learners per firm."""
+
+    cohorts: dict[uuid.UUID, CohortSupply] | None = None
+    learners: dict[uuid.UUID, list[Supply]] = field(default_factory=dict)
+
+
 async def _rank(
-    uow: UoW, demand: TalentDemand, limit: int
+    uow: UoW, demand: TalentDemand, limit: int, cache: _SupplyCache | None = None
 ) -> tuple[list[tuple[MatchResult, CohortSupply]], list[MatchResult]]:
     g = graph()
-    cohorts = {c.cohort_id: c for c in await uow.supply.cohorts()}
+    cache = cache or _SupplyCache()
+    if cache.cohorts is None:
+        cache.cohorts = {c.cohort_id: c for c in await uow.supply.cohorts()}
+    if demand.firm_id not in cache.learners:
+        cache.learners[demand.firm_id] = await uow.supply.learners_for_firm(demand.firm_id)
+    cohorts = cache.cohorts
     ranked_cohorts = rank(view(demand), (c.supply() for c in cohorts.values()), g, limit=limit)
-    learners = rank(view(demand), await uow.supply.learners_for_firm(demand.firm_id), g, limit=limit)
+    learners = rank(view(demand), cache.learners[demand.firm_id], g, limit=limit)
     return [(r, cohorts[r.id]) for r in ranked_cohorts], learners
 
 
-async def _top(uow: UoW, demand: TalentDemand) -> list[RankedSupply]:
-    cohorts, learners = await _rank(uow, demand, TOP)
+async def _top(uow: UoW, demand: TalentDemand, cache: _SupplyCache | None = None) -> list[RankedSupply]:
+    cohorts, learners = await _rank(uow, demand, TOP, cache)
     return [r.ranked() for r, _ in cohorts] + [r.ranked() for r in learners]
 
 
@@ -147,11 +160,33 @@ async def matches(uow: UoW, p: Principal, demand_id: uuid.UUID, *, limit: int) -
     return Matches(demand, visible, learners if policy.sees_learners(p, demand) else [])
 
 
-async def rematch(uow: UoW, cause: str, now: datetime) -> int:
-    """Re-ranks every open demand after a supply change; announces only the demands whose top results changed."""
+def _touches(demand: TalentDemand, skills: Collection[str]) -> bool:
+    """A supply with these skills can score for the demand: one is required, or narrower than or a sibling of one."""
+    wanted = set(skills)
+    g = graph()
+    return any(s.skill_id in wanted or g.related(s.skill_id) & wanted for s in demand.skills)
+
+
+async def rematch(
+    uow: UoW,
+    cause: str,
+    now: datetime,
+    firms: Collection[uuid.UUID] | None = None,
+    skills: Collection[str] | None = None,
+) -> int:
+    """Re-ranks the open demands a supply change may affect — a learner's: the demands of the firms that may see
+    them (``firms``); a cohort's: the demands its skills (before or after) touch (``skills``) — and announces
+    only those whose top results changed."""
+    if (firms is not None and not firms) or (skills is not None and not skills):
+        return 0
     changed = 0
+    cache = _SupplyCache()
     for demand in await uow.demands.open_demands():
-        top = await _top(uow, demand)
+        if firms is not None and demand.firm_id not in firms:
+            continue
+        if skills is not None and not _touches(demand, skills):
+            continue
+        top = await _top(uow, demand, cache)
         if not top_changed(demand.top, top):
             continue
         payload = MatchesChanged(demand_id=demand.id, firm_id=demand.firm_id, top=top, previous=demand.top, cause=cause)

@@ -75,13 +75,15 @@ async def version_published(uow: UoW, e: CurriculumVersionPublished, event: Rece
         skills=e.skills,
     )
     if await uow.supply.refresh_pinned(e.curriculum_id, e.version_number, e.skills, now):
-        await service.rematch(uow, "curriculum", now)
+        await service.rematch(uow, "curriculum", now)  # rare: a version re-published to cohorts pinned to it
 
 
 async def _cohort(
     uow: UoW, e: CohortOpened | CohortStarted | CohortGraduated, status: str, event: ReceivedEvent
 ) -> None:
     now = _now(uow, event)
+    known = await uow.supply.cohort(e.cohort_id)
+    skills = {s.skill_id for s in e.skills} | ({s.skill_id for s in known.skills} if known else set())
     await uow.supply.upsert_cohort(
         now,
         status,
@@ -99,7 +101,7 @@ async def _cohort(
     taught = [(s.skill_id, s.level, 0.0) for s in e.skills]
     for ref in await uow.supply.learners_in(e.cohort_id):
         await uow.supply.add_evidence(ref, EvidenceKind.TAUGHT, taught, now)
-    await service.rematch(uow, "cohort", now)
+    await service.rematch(uow, "cohort", now, skills=skills)
 
 
 @on(CohortOpened)
@@ -133,7 +135,7 @@ async def learner_enrolled(uow: UoW, e: LearnerEnrolled, event: ReceivedEvent) -
         taught = [(s.skill_id, s.level, 0.0) for s in cohort.skills]
         await uow.supply.add_evidence(e.learner_ref, EvidenceKind.TAUGHT, taught, now)
     await uow.supply.upsert_learner(e.learner_ref, now, **values)
-    await service.rematch(uow, "evidence", now)
+    await service.rematch(uow, "evidence", now, await uow.supply.firms_seeing(e.learner_ref))
 
 
 @on(LearnerGraduated)
@@ -141,7 +143,7 @@ async def learner_graduated(uow: UoW, e: LearnerGraduated, event: ReceivedEvent)
     now = _now(uow, event)
     taught = [(s.skill_id, s.level, float(s.hours)) for s in e.skills]
     await uow.supply.add_evidence(e.learner_ref, EvidenceKind.TAUGHT, taught, now)
-    await service.rematch(uow, "evidence", now)
+    await service.rematch(uow, "evidence", now, await uow.supply.firms_seeing(e.learner_ref))
 
 
 @on(ConsentGiven)
@@ -150,7 +152,7 @@ async def consent_given(uow: UoW, e: ConsentGiven, event: ReceivedEvent) -> None
         return
     now = _now(uow, event)
     await uow.supply.add_consent(e.consent_id, e.learner_ref, e.firm_id, e.program_id, e.given_at)
-    await service.rematch(uow, "consent", now)
+    await service.rematch(uow, "consent", now, await uow.supply.firms_seeing(e.learner_ref))
 
 
 @on(ConsentWithdrawn)
@@ -159,17 +161,19 @@ async def consent_withdrawn(uow: UoW, e: ConsentWithdrawn, event: ReceivedEvent)
     if e.purpose != MATCHING:
         return
     now = _now(uow, event)
+    firms = await uow.supply.firms_seeing(e.learner_ref)
     await uow.supply.remove_consent(e.consent_id)
     await service.forget_learner(uow, e.learner_ref, DropReason.CONSENT_WITHDRAWN, event.type, now, erase=False)
-    await service.rematch(uow, "consent", now)
+    await service.rematch(uow, "consent", now, firms)
 
 
 @on(LearnerErased)
 async def learner_erased(uow: UoW, e: LearnerErased, event: ReceivedEvent) -> None:
     """Purge: evidence, consents and the learner row go; candidacies are dropped and unlinked (counts stay)."""
     now = _now(uow, event)
+    firms = await uow.supply.firms_seeing(e.learner_ref)
     await service.forget_learner(uow, e.learner_ref, DropReason.ERASED, event.type, now, erase=True)
-    await service.rematch(uow, "erasure", now)
+    await service.rematch(uow, "erasure", now, firms)
 
 
 @on(PlacementConfirmed)
@@ -196,7 +200,7 @@ async def placement_completed(uow: UoW, e: PlacementCompleted, event: ReceivedEv
             scores.setdefault(s.skill_id, []).append(s.score)
     assessed = [(skill, sum(v) // len(v), 0.0) for skill, v in sorted(scores.items())]
     await uow.supply.add_evidence(e.learner_ref, EvidenceKind.ASSESSED, assessed, now)
-    await service.rematch(uow, "evidence", now)
+    await service.rematch(uow, "evidence", now, await uow.supply.firms_seeing(e.learner_ref))
 
 
 @on(EvaluationSubmitted)
@@ -204,7 +208,7 @@ async def evaluation_submitted(uow: UoW, e: EvaluationSubmitted, event: Received
     now = _now(uow, event)
     assessed = [(s.skill_id, s.score, 0.0) for s in e.scores]
     await uow.supply.add_evidence(e.learner_ref, EvidenceKind.ASSESSED, assessed, now)
-    await service.rematch(uow, "evidence", now)
+    await service.rematch(uow, "evidence", now, await uow.supply.firms_seeing(e.learner_ref))
 
 
 def consumer() -> ConsumerSpec:
