@@ -3,15 +3,42 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dovetail_shared.domain import Aggregate
-from dovetail_shared.errors import NotFound, VersionConflict
+from dovetail_shared.errors import Conflict, NotFound, VersionConflict, Violation
 
 A = TypeVar("A", bound=Aggregate)
+
+
+def violated_constraint(exc: IntegrityError) -> str | None:
+    """The index or constraint an ``IntegrityError`` names (SQLAlchemy wraps asyncpg's error, which names it)."""
+    cause = getattr(exc.orig, "__cause__", None)
+    return getattr(cause, "constraint_name", None) or getattr(exc.orig, "constraint_name", None)
+
+
+@asynccontextmanager
+async def unique_or_conflict(
+    session: AsyncSession, index: str, field: str, rule: str, message: str
+) -> AsyncIterator[None]:
+    """A violation of unique ``index`` (a racing request included) as a 409 naming ``field`` and ``rule``.
+
+    A savepoint keeps the transaction usable when the index refuses the row; any other integrity error is
+    re-raised as it is.
+    """
+    try:
+        async with session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        if violated_constraint(exc) == index:
+            raise Conflict(f"{field}: {message}", violations=[Violation(field, rule, message)]) from exc
+        raise
 
 
 class AggregateRepository(Generic[A]):

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from dovetail_shared.errors import Conflict, Violation
 from dovetail_shared.principal import Principal
-from dovetail_shared.repository import AggregateRepository
+from dovetail_shared.repository import AggregateRepository, violated_constraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,12 +47,6 @@ def registration_number_taken() -> Conflict:
     # Non-committal on purpose: the holder may be a pending applicant, which nobody but operators may learn of.
     message = "this registration number cannot be registered; contact a platform operator"
     return Conflict(f"registration_number: {message}", violations=[Violation("registration_number", "unique", message)])
-
-
-def _violated_constraint(exc: IntegrityError) -> str | None:
-    # SQLAlchemy wraps asyncpg's UniqueViolationError, which names the index it hit.
-    cause = getattr(exc.orig, "__cause__", None)
-    return getattr(cause, "constraint_name", None) or getattr(exc.orig, "constraint_name", None)
 
 
 class OrganizationRepository(AggregateRepository[Organization]):
@@ -101,7 +95,7 @@ class OrganizationRepository(AggregateRepository[Organization]):
             async with self.session.begin_nested():
                 yield
         except IntegrityError as exc:
-            if _violated_constraint(exc) == REGISTRATION_NUMBER_INDEX:
+            if violated_constraint(exc) == REGISTRATION_NUMBER_INDEX:
                 raise registration_number_taken() from exc
             raise
 

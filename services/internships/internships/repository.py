@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Set
-from contextlib import asynccontextmanager
+from collections.abc import Set
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from dovetail_shared.errors import Conflict, Violation
 from dovetail_shared.principal import Principal, Role
-from dovetail_shared.repository import AggregateRepository
+from dovetail_shared.repository import AggregateRepository, unique_or_conflict
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from internships.domain import (
@@ -46,23 +43,6 @@ from internships.tables import (
     postings_table,
     ratings_table,
 )
-
-
-def _violated_constraint(exc: IntegrityError) -> str | None:
-    cause = getattr(exc.orig, "__cause__", None)
-    return getattr(cause, "constraint_name", None) or getattr(exc.orig, "constraint_name", None)
-
-
-@asynccontextmanager
-async def _unique(session: AsyncSession, index: str, field: str, rule: str, message: str) -> AsyncIterator[None]:
-    """A unique index violation (a racing request included) as a named 409; a savepoint keeps the transaction."""
-    try:
-        async with session.begin_nested():
-            yield
-    except IntegrityError as exc:
-        if _violated_constraint(exc) == index:
-            raise Conflict(f"{field}: {message}", violations=[Violation(field, rule, message)]) from exc
-        raise
 
 
 class PostingRepository(AggregateRepository[Posting]):
@@ -110,7 +90,9 @@ class ApplicationRepository(AggregateRepository[Application]):
 
     async def add(self, agg: Application) -> None:
         message = "you already have a live application to this posting"
-        async with _unique(self.session, LIVE_APPLICATION_INDEX, "posting_id", Rule.ALREADY_APPLIED, message):
+        async with unique_or_conflict(
+            self.session, LIVE_APPLICATION_INDEX, "posting_id", Rule.ALREADY_APPLIED, message
+        ):
             await super().add(agg)
 
     def visibility(self, p: Principal, mine: Set[uuid.UUID]) -> sa.ColumnElement[bool] | None:
@@ -255,7 +237,9 @@ class EvaluationRepository(AggregateRepository[Evaluation]):
 
     async def add(self, agg: Evaluation) -> None:
         message = f"the {agg.evaluator_role} already evaluated this placement"
-        async with _unique(self.session, EVALUATION_INDEX, "evaluator_role", Rule.ALREADY_EVALUATED, message):
+        async with unique_or_conflict(
+            self.session, EVALUATION_INDEX, "evaluator_role", Rule.ALREADY_EVALUATED, message
+        ):
             await super().add(agg)
 
     async def for_placement(self, placement_id: uuid.UUID) -> list[Evaluation]:
@@ -275,7 +259,9 @@ class RatingRepository(AggregateRepository[Rating]):
 
     async def add(self, agg: Rating) -> None:
         index = f"{self.table.name}_placement_id_key"
-        async with _unique(self.session, index, "placement", Rule.ALREADY_RATED, "you already rated this placement"):
+        async with unique_or_conflict(
+            self.session, index, "placement", Rule.ALREADY_RATED, "you already rated this placement"
+        ):
             await super().add(agg)
 
     async def summary(self, firm_id: uuid.UUID) -> tuple[int, int]:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from dovetail_shared.errors import Conflict, Violation
 from dovetail_shared.principal import Principal
-from dovetail_shared.repository import AggregateRepository
-from sqlalchemy.exc import IntegrityError
+from dovetail_shared.repository import AggregateRepository, unique_or_conflict
 
 from joint_programs.domain import Cohort, Consent, Enrolment, JointProgram, Learner, ProgramStatus, Rule
 from joint_programs.domain.policy import COLLEGE_STAFF, FIRM_STAFF
@@ -25,24 +21,6 @@ from joint_programs.tables import (
     learners_table,
     programs_table,
 )
-
-
-def _violated_constraint(exc: IntegrityError) -> str | None:
-    # SQLAlchemy wraps asyncpg's UniqueViolationError, which names the index it hit.
-    cause = getattr(exc.orig, "__cause__", None)
-    return getattr(cause, "constraint_name", None) or getattr(exc.orig, "constraint_name", None)
-
-
-@asynccontextmanager
-async def _unique(session: Any, index: str, field: str, rule: str, message: str) -> AsyncIterator[None]:
-    """A unique index violation (a racing request included) as a named 409; a savepoint keeps the transaction."""
-    try:
-        async with session.begin_nested():
-            yield
-    except IntegrityError as exc:
-        if _violated_constraint(exc) == index:
-            raise Conflict(f"{field}: {message}", violations=[Violation(field, rule, message)]) from exc
-        raise
 
 
 class ProgramRepository(AggregateRepository[JointProgram]):
@@ -161,7 +139,7 @@ class LearnerRepository(AggregateRepository[Learner]):
 
     async def add(self, agg: Learner) -> None:
         message = "another learner of this college has this student number"
-        async with _unique(self.session, STUDENT_NUMBER_INDEX, "student_number", Rule.UNIQUE, message):
+        async with unique_or_conflict(self.session, STUDENT_NUMBER_INDEX, "student_number", Rule.UNIQUE, message):
             await super().add(agg)
 
     async def by_account(self, subject: str) -> Learner | None:
@@ -199,7 +177,7 @@ class EnrolmentRepository(AggregateRepository[Enrolment]):
 
     async def add(self, agg: Enrolment) -> None:
         message = "the learner is already enrolled in this cohort"
-        async with _unique(self.session, ENROLMENT_INDEX, "learner_id", Rule.ALREADY_ENROLLED, message):
+        async with unique_or_conflict(self.session, ENROLMENT_INDEX, "learner_id", Rule.ALREADY_ENROLLED, message):
             await super().add(agg)
 
     async def for_cohort(self, cohort_id: uuid.UUID, *, limit: int, offset: int) -> tuple[list[Enrolment], int]:
