@@ -73,8 +73,14 @@ def _program_body() -> dict[str, Any]:
         "capacity": 10_000,
         "committed_intake": [{"firm_id": SEEDS["firm_ids"][0], "headcount": 5}],
         "curriculum_id": SEEDS["curriculum_id"],
-        "curriculum_version_number": SEEDS["curriculum_version"],
+        "curriculum_version_number": _published_version(),
     }
+
+
+def _published_version() -> int:
+    """Read each time: the curricula run before this one publishes and retires versions of the demo curriculum."""
+    r = CLIENT.get(f"{C}/curricula/{SEEDS['curriculum_id']}", headers=_admin())
+    return int(r.json().get("published_version_number") or SEEDS["curriculum_version"])
 
 
 def _program(state: str) -> dict[str, Any]:
@@ -389,15 +395,71 @@ def _proposal(reviewed: bool) -> dict[str, Any]:
     return p
 
 
-def _draft_prep() -> Prep:
-    version = _version(_curriculum_url())
-    CLIENT.post(f"{_curriculum_url()}/draft", headers={**_admin(), "If-Match": str(version)})  # 409 if one is open
-    return Prep(body={"modules": _published_modules()}, version_url=_curriculum_url())
+def _co_author_prep(present: bool) -> Prep:
+    """The second demo firm comes and goes as co-author; the first one stays (it proposes and reviews)."""
+    firm = SEEDS["firm_ids"][1]
+    url = _curriculum_url()
+    if present:
+        CLIENT.post(f"{url}/co-authors", headers={**_admin(), "If-Match": str(_version(url))}, json={"organization_id": firm})
+    else:
+        CLIENT.delete(f"{url}/co-authors/{firm}", headers={**_admin(), "If-Match": str(_version(url))})
+    return Prep({"organization_id": firm}, version_url=url)
+
+
+DRAFT_STEPS = ["discard", "open", "edit", "submit", "review"]
+
+
+def _draft_state(upto: str) -> Prep:
+    """The demo curriculum's next version brought to the state an operation needs: whatever draft is pending is
+    discarded, then opened, edited, submitted, reviewed by the co-author firm, as far as ``upto``."""
+    url = _curriculum_url()
+    for step in DRAFT_STEPS[: DRAFT_STEPS.index(upto) + 1]:
+        method, path, body, who = {
+            "discard": ("DELETE", "/draft", None, _admin()),
+            "open": ("POST", "/draft", None, _admin()),
+            "edit": ("PUT", "/draft", {"modules": _published_modules()}, _admin()),
+            "submit": ("POST", "/draft/submit", None, _admin()),
+            "review": ("POST", "/draft/reviews", {"decision": "approve", "comment": "Fine."}, _firm_admin()),
+        }[step]
+        CLIENT.request(method, f"{url}{path}", headers={**who, "If-Match": str(_version(url))}, json=body)
+    return Prep(version_url=url)
+
+
+def _retire_prep() -> Prep:
+    """A curriculum of its own, published: retiring the demo one's version would stop joint programs pinning it."""
+    cur = _call("GET", _curriculum_url(), _admin())
+    body = {
+        "title": f"Fuzz curriculum {uuid.uuid4().hex[:8]}",
+        "target_occupation": cur["target_occupation"],
+        "level": cur["level"],
+        "co_author_ids": [],
+    }
+    c = _call("POST", f"{C}/curricula", _admin(), json=body)
+    url = f"{C}/curricula/{c['id']}"
+    _call("PUT", f"{url}/draft", {**_admin(), "If-Match": str(_version(url))}, json={"modules": _published_modules()})
+    _call("POST", f"{url}/draft/submit", {**_admin(), "If-Match": str(_version(url))})
+    c = _call("POST", f"{url}/publish", {**_admin(), "If-Match": str(_version(url))})
+    return Prep({"curriculum_id": c["id"], "number": c["published_version_number"]}, version_url=url)
+
+
+def _fresh_proposal_prep() -> Prep:
+    p = _proposal(False)
+    return Prep({"proposal_id": p["id"]}, version_url=f"{C}/proposals/{p['id']}")
 
 
 CURRICULA.update(
     {
-        "PUT /curricula/{curriculum_id}/draft": _draft_prep,
+        "POST /curricula/{curriculum_id}/draft": lambda: _draft_state("discard"),
+        "PUT /curricula/{curriculum_id}/draft": lambda: _draft_state("open"),
+        "DELETE /curricula/{curriculum_id}/draft": lambda: _draft_state("open"),
+        "POST /curricula/{curriculum_id}/draft/submit": lambda: _draft_state("edit"),
+        "POST /curricula/{curriculum_id}/draft/reviews": lambda: _draft_state("submit"),
+        "POST /curricula/{curriculum_id}/publish": lambda: _draft_state("review"),
+        "POST /curricula/{curriculum_id}/versions/{number}/retire": _retire_prep,
+        "POST /proposals/{proposal_id}/reviews": _fresh_proposal_prep,
+        "POST /proposals/{proposal_id}/reject": _fresh_proposal_prep,
+        "POST /curricula/{curriculum_id}/co-authors": lambda: _co_author_prep(False),
+        "DELETE /curricula/{curriculum_id}/co-authors/{organization_id}": lambda: _co_author_prep(True),
         "POST /curricula/{curriculum_id}/proposals": lambda: Prep(auth=_firm_admin(), body=_proposal_body()),
         "POST /proposals/{proposal_id}/accept": lambda: Prep(
             {"proposal_id": (p := _proposal(True))["id"]}, version_url=f"{C}/proposals/{p['id']}"
@@ -506,5 +568,9 @@ BODIES: dict[str, Callable[[], Any]] = {
     "POST /consortia/{consortium_id}/distributions": lambda: {"amount": "10.00"},
     "POST /consortia/{consortium_id}/lead": _lead_prep,
     "PUT /curricula/{curriculum_id}/draft": lambda: {"modules": _published_modules()},
+    "POST /curricula/{curriculum_id}/co-authors": lambda: {"organization_id": SEEDS["firm_ids"][1]},
+    "POST /curricula/{curriculum_id}/draft/reviews": lambda: {"decision": "approve", "comment": "Fine."},
+    "POST /proposals/{proposal_id}/reviews": lambda: {"decision": "approve"},
+    "POST /proposals/{proposal_id}/reject": lambda: {"reason": "Not now."},
     "POST /curricula/{curriculum_id}/proposals": _proposal_body,
 }

@@ -135,6 +135,15 @@ def main() -> None:
         admin = demo_data.bearer(roles, college["id"], "fuzzer")
         firm_admin = demo_data.bearer(["firm_admin"], firms[0]["id"], f"demo-admin-{firms[0]['registration_number']}")
         cid, kid = curriculum["id"], consortium["id"]
+        # The first firm proposes and reviews in the hooks: a co-author again if an earlier run removed it.
+        current = demo_data.call(client, "GET", f"{C}/curricula/{cid}", admin)
+        if firms[0]["id"] not in current.get("co_author_ids", []):
+            client.post(
+                f"{C}/curricula/{cid}/co-authors",
+                headers={**admin, "If-Match": str(current["version"])},
+                json={"organization_id": firms[0]["id"]},
+            )
+        curriculum = demo_data.call(client, "GET", f"{C}/curricula/{cid}", admin)
 
         proposal = first(client, f"{C}/curricula/{cid}/proposals", admin)
         if proposal is None:
@@ -177,7 +186,7 @@ def main() -> None:
     params = {
         "curricula": {
             "curriculum_id": cid,
-            "organization_id": firms[0]["id"],
+            "organization_id": firms[1]["id"],
             "number": 1,
             "proposal_id": proposal["id"],
         },
@@ -218,6 +227,7 @@ def main() -> None:
         "curricula": {
             "POST /curricula/{curriculum_id}/proposals": firm,
             "POST /proposals/{proposal_id}/withdraw": firm,
+            "POST /curricula/{curriculum_id}/draft/reviews": firm,
         },
         "consortia": {"POST /consortia/{consortium_id}/join-requests": joiner_admin},
     }
