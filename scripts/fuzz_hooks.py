@@ -36,13 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import demo_data as d
 
-SEEDS: dict[str, Any] = json.loads((Path.cwd() / "seeds.json").read_text()) if (Path.cwd() / "seeds.json").exists() else {}
+SEEDS: dict[str, Any] = (
+    json.loads((Path.cwd() / "seeds.json").read_text()) if (Path.cwd() / "seeds.json").exists() else {}
+)
 CLIENT = httpx.Client(timeout=30)
-_token = Path.cwd() / "token"
-DEFAULT_AUTH = f"Bearer {_token.read_text().strip()}" if _token.exists() else None
 VALID_CASES = 3
-DEBUG = open("hooks-debug.log", "a") if __import__("os").environ.get("FUZZ_HOOKS_DEBUG") else None
-_valid_sent: Counter[str] = Counter()
 J, K, C = d.JOINT_PROGRAMS, d.CONSORTIA, d.CURRICULA
 
 
@@ -213,7 +211,9 @@ JOINT_PROGRAMS: dict[str, Callable[[], Prep]] = {
     "POST /programs/{program_id}/decline": _program_prep("proposed", _firm_admin, {"reason": "Not this year."}),
     "POST /programs/{program_id}/launch": _program_prep("approved"),
     "POST /programs/{program_id}/close": _program_prep("running"),
-    "POST /programs/{program_id}/cohorts": lambda: Prep({"program_id": _program("approved")["id"]}, body=_cohort_body()),
+    "POST /programs/{program_id}/cohorts": lambda: Prep(
+        {"program_id": _program("approved")["id"]}, body=_cohort_body()
+    ),
     "POST /cohorts/{cohort_id}/open": _cohort_prep("planned"),
     "POST /cohorts/{cohort_id}/start": _cohort_prep("open-running"),
     "POST /cohorts/{cohort_id}/graduate": _cohort_prep("running"),
@@ -275,7 +275,11 @@ def _join_request_prep() -> Prep:
     for r in _call("GET", f"{url}/join-requests", _admin(), params={"limit": 200})["items"]:
         if r["organization_id"] == SEEDS["joiner_id"] and r["status"] == "pending":
             v = _version(url)
-            CLIENT.post(f"{url}/join-requests/{r['id']}/reject", headers={**_admin(), "If-Match": str(v)}, json={"reason": "Again."})
+            CLIENT.post(
+                f"{url}/join-requests/{r['id']}/reject",
+                headers={**_admin(), "If-Match": str(v)},
+                json={"reason": "Again."},
+            )
     v = _version(url)
     CLIENT.delete(f"{url}/members/{SEEDS['joiner_id']}", headers={**_admin(), "If-Match": str(v)})
     return Prep({"consortium_id": SEEDS["consortium_id"]}, None, {"requested_role": "member"}, url)
@@ -350,6 +354,7 @@ def _lead_prep() -> Prep:
     _call("POST", f"{url}/join-requests/{request['id']}/approve", _admin())
     return Prep({"consortium_id": c["id"]}, None, {"organization_id": org["id"]}, url)
 
+
 # ---- curricula: versions are read from the curriculum; proposals by the co-author firm ------------------------
 
 
@@ -372,7 +377,6 @@ CURRICULA: dict[str, Callable[[], Prep]] = {
         "POST /curricula/{curriculum_id}/versions/{number}/retire",
     ]
 }
-
 
 
 def _published_modules() -> list[dict[str, Any]]:
@@ -400,7 +404,9 @@ def _co_author_prep(present: bool) -> Prep:
     firm = SEEDS["firm_ids"][1]
     url = _curriculum_url()
     if present:
-        CLIENT.post(f"{url}/co-authors", headers={**_admin(), "If-Match": str(_version(url))}, json={"organization_id": firm})
+        CLIENT.post(
+            f"{url}/co-authors", headers={**_admin(), "If-Match": str(_version(url))}, json={"organization_id": firm}
+        )
     else:
         CLIENT.delete(f"{url}/co-authors/{firm}", headers={**_admin(), "If-Match": str(_version(url))})
     return Prep({"organization_id": firm}, version_url=url)
@@ -483,10 +489,6 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if not SEEDS:
         return
     name = case.operation.label
-    if DEBUG:
-        print(f"hook {name} mode={getattr(case.meta, 'generation', None)} headers={case.headers} kw={list(kwargs)} "
-              f"body_neg={case.meta and case.meta.is_negative_at(ParameterLocation.BODY)} body={str(case.body)[:60]}",
-              file=DEBUG, flush=True)
     prepare = PREPARERS.get(name)
     meta = case.meta
     if prepare is None or meta is None or meta.is_negative_at(ParameterLocation.PATH):
@@ -501,16 +503,14 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
             if key in case.path_parameters:
                 case.path_parameters[key] = value
     headers = case.headers if case.headers is not None else {}
-    # Credentials are the run's or the operation's (schemathesis.toml); a case probing them is left alone.
-    sent = kwargs.get("headers") or {}
-    probing_auth = meta.is_negative_at(ParameterLocation.HEADER) or meta.phase.data.parameter == "Authorization"
-    authorized = bool(headers.get("Authorization") or sent.get("Authorization")) and not probing_auth
     if prep.version_url and "If-Match" in headers and not meta.is_negative_at(ParameterLocation.HEADER):
         version = _version(prep.version_url)
         if version is not None:
             headers["If-Match"] = version
     if case.headers is None and headers:
         case.headers = headers
+
+
 @schemathesis.hook
 def map_case(context: Any, case: Any) -> Any:
     """A few valid bodies, chosen when the case is generated (a body swapped in before_call is not what is sent)."""

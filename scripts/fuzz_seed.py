@@ -255,7 +255,12 @@ def main() -> None:
                 f'parameters = {{ "path.consortium_id" = "{doomed["id"]}" }}',
             ]
         for operation, auth in identities.get(service, {}).items():
-            lines += ["", "[[operations]]", f'include-name = "{operation}"', f'headers = {{ Authorization = "{auth}" }}']
+            lines += [
+                "",
+                "[[operations]]",
+                f'include-name = "{operation}"',
+                f'headers = {{ Authorization = "{auth}" }}',
+            ]
         (folder / "schemathesis.toml").write_text("\n".join(lines) + "\n")
         (folder / "token").write_text(token + "\n")
         (folder / "seeds.json").write_text(json.dumps(seeds, indent=2) + "\n")
