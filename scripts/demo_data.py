@@ -20,12 +20,19 @@ import httpx
 os.environ.setdefault("DOVETAIL_ENVIRONMENT", "development")
 
 from curricula.main import get_settings as curricula_settings
+from dovetail_shared import registry
 from dovetail_shared.auth import issue_token
 from dovetail_shared.taxonomy import taxonomy_dir
 
-CURRICULA = "http://127.0.0.1:8101"
-CONSORTIA = "http://127.0.0.1:8102"
-JOINT_PROGRAMS = "http://127.0.0.1:8103"
+
+def service_url(name: str) -> str:
+    """Where a registered service listens: its port from the registry, as scripts/platform.sh starts it."""
+    return f"http://127.0.0.1:{registry.spec(name).settings_factory().http_port}"
+
+
+CURRICULA = service_url("curricula")
+CONSORTIA = service_url("consortia")
+JOINT_PROGRAMS = service_url("joint_programs")
 OCCUPATION_LABEL = "mechatronics assembler"
 SETTINGS = curricula_settings()
 

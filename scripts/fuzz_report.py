@@ -2,8 +2,10 @@
 
     python scripts/fuzz_report.py http://127.0.0.1:8101/openapi.json REPORT_DIR
 
-Prints a table (operation, requests, 2xx, share, statuses seen) and flags operations that never reached a
-2xx: those are the routes the fuzz seeds (scripts/fuzz_seed.py) do not yet get past their rules.
+Prints a table (operation, requests, 2xx, share, statuses seen) and exits 1 when an operation never reached a
+2xx: a route the fuzz seeds (scripts/fuzz_seed.py) and hooks (scripts/fuzz_hooks.py) do not get past its rules
+is a route whose business logic the fuzzer never exercised. The only exceptions are in ALLOWED, each with the
+reason it cannot reach a 2xx from a fuzzer; keep it short and honest.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+
+# "METHOD /path" → why no generated case can reach a 2xx there. Empty is the goal.
+ALLOWED: dict[str, str] = {
+    "POST /programs/{program_id}/repin": "needs a curriculum version published after the program was pinned; the "
+    "seeds pin the current one, and a new one appears only if the curricula run happens to publish (then 2xx)",
+}
 
 
 def main() -> int:
@@ -47,8 +55,13 @@ def main() -> int:
         print(f"{name:<66} {total:>6} {ok:>5} {share:>6}  {dict(sorted(seen.items()))}")
         if ok == 0:
             never.append(name)
-    if never:
-        print(f"\nnever reached a 2xx ({len(never)}): " + ", ".join(never))
+    allowed = [n for n in never if n in ALLOWED]
+    for name in allowed:
+        print(f"allowed without a 2xx: {name}: {ALLOWED[name]}")
+    missing = [n for n in never if n not in ALLOWED]
+    if missing:
+        print(f"\nnever reached a 2xx ({len(missing)}): " + ", ".join(missing), file=sys.stderr)
+        return 1
     return 0
 
 
