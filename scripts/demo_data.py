@@ -33,6 +33,8 @@ def service_url(name: str) -> str:
 CURRICULA = service_url("curricula")
 CONSORTIA = service_url("consortia")
 JOINT_PROGRAMS = service_url("joint_programs")
+INTERNSHIPS = service_url("internships")
+TALENT_PIPELINES = service_url("talent_pipelines")
 OCCUPATION_LABEL = "mechatronics assembler"
 SETTINGS = curricula_settings()
 
@@ -321,8 +323,6 @@ def joint_programs(
 
 # ------------------------------------------------------------------------------------------- internships (issue 8)
 
-INTERNSHIPS = "http://127.0.0.1:8104"
-
 
 def internships(client: httpx.Client, college: dict[str, Any], firm: dict[str, Any]) -> dict[str, Any]:
     """A posting by the demo firm, the consenting demo learner's application under that consent, an active
@@ -421,9 +421,6 @@ def main() -> None:
     print(f"  internship:    placement {placement['id']} ({placement['status']}), signed logbook entries")
     print(f"  demand:        {demand['role_title']}, {demand['headcount']} people; the cohort ranks {ranked}")
     print("  try:          curl -s " + f"{CURRICULA}/curricula | python3 -m json.tool | head -40")
-
-
-TALENT_PIPELINES = "http://127.0.0.1:8105"
 
 
 def talent_pipelines(client: httpx.Client, firm: dict[str, Any], cohort: dict[str, Any]) -> tuple[dict[str, Any], str]:
