@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from dovetail_shared.dates import IsoDate
 from dovetail_shared.events.internships import RequiredSkill, SkillScore
 from dovetail_shared.text import Text
-from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from internships.domain import (
@@ -196,11 +196,19 @@ def _local_time(value: Any) -> Any:
     raise PydanticCustomError("local_time", "must be a local time of day as HH:MM")
 
 
+HH_MM_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 LocalTime = Annotated[
     time,
     BeforeValidator(_local_time),
-    # Documented as a time (a parsed format); the value is HH:MM, refused otherwise with the rule local_time.
-    WithJsonSchema({"type": "string", "format": "time", "examples": ["09:00"]}),
+    # Documented as what it is: a local wall-clock HH:MM, no seconds and no offset (a JSON Schema "time" needs
+    # both), refused otherwise with the rule local_time.
+    WithJsonSchema({"type": "string", "pattern": HH_MM_PATTERN, "examples": ["09:00"]}),
+]
+# The same HH:MM on the way out (pydantic would write "09:00:00", which no documented format describes).
+LocalTimeOut = Annotated[
+    time,
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": HH_MM_PATTERN, "examples": ["09:00"]}),
 ]
 
 
@@ -225,8 +233,8 @@ class EntryPublic(BaseModel):
     created_at: datetime
     placement_id: uuid.UUID
     entry_date: date
-    start_time: time
-    end_time: time
+    start_time: LocalTimeOut
+    end_time: LocalTimeOut
     break_minutes: int
     hours: float
     tasks: str | None

@@ -74,6 +74,8 @@ async def test_a_learner_goes_from_application_to_a_completed_placement_with_its
 
     monday = (await api.entry(flow)).json()  # 09:00-17:00 less an hour: 7 h
     assert monday["hours"] == 7 and monday["status"] == "submitted"
+    # Times come back as written, HH:MM, as documented (not "09:00:00", which no JSON Schema format describes).
+    assert (monday["start_time"], monday["end_time"]) == ("09:00", "17:00")
     r = await api.entry(flow, 422, start_time="17:00", end_time="18:30", break_minutes=0)
     api.problem(r, 422, rule="daily_hours")  # 7 h logged + 1.5 h > 8 h
     tuesday = (await api.entry(flow, entry_date="2026-12-01", skills=[SKILL_A, SKILL_B])).json()
