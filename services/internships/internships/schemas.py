@@ -200,11 +200,11 @@ HH_MM_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 LocalTime = Annotated[
     time,
     BeforeValidator(_local_time),
-    # Documented as what it is: a local wall-clock HH:MM, no seconds and no offset (a JSON Schema "time" needs
-    # both), refused otherwise with the rule local_time.
-    WithJsonSchema({"type": "string", "pattern": HH_MM_PATTERN, "examples": ["09:00"]}),
+    # Documented as a time (a parsed format); the value is HH:MM, refused otherwise with the rule local_time.
+    WithJsonSchema({"type": "string", "format": "time", "examples": ["09:00"]}),
 ]
-# The same HH:MM on the way out (pydantic would write "09:00:00", which no documented format describes).
+# HH:MM on the way out too, documented by its pattern: pydantic would write "09:00:00", and a JSON Schema "time"
+# needs an offset, which a local wall-clock time has not.
 LocalTimeOut = Annotated[
     time,
     PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
