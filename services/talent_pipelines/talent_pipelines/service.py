@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from dovetail_shared.clock import local_date
-from dovetail_shared.errors import Forbidden, NotFound, NotKnownYet, ValidationFailed, Violation
+from dovetail_shared.errors import Forbidden, NotFound, NotKnownYet, ValidationFailed, VersionConflict, Violation
 from dovetail_shared.events.base import DomainEvent
 from dovetail_shared.events.talent_pipelines import DemandSkill, MatchesChanged, RankedSupply
 from dovetail_shared.principal import Principal, Role
@@ -94,6 +94,47 @@ async def cancel_demand(
         raise Forbidden("only the demand's firm admin cancels it")
     uow.emit(*demand.cancel(now))
     await uow.demands.save(demand, expected_version=expected)
+    return demand
+
+
+async def edit_demand(
+    uow: UoW,
+    p: Principal,
+    demand_id: uuid.UUID,
+    changes: dict[str, object],
+    expected: int | None,
+    *,
+    now: datetime,
+) -> TalentDemand:
+    """The firm's admin edits an open demand (the rules of posting apply); it is re-ranked at once and
+    ``matches.changed`` announced only if its top results moved."""
+    demand = await get_demand(uow, p, demand_id)
+    if not policy.can_manage_demand(p, demand):
+        raise Forbidden("only the demand's firm admin edits it")
+    org = await uow.organizations.get(demand.firm_id)
+    clear = frozenset(k for k in ("region",) if k in changes and changes[k] is None)
+    values = {k: v for k, v in changes.items() if v is not None}
+    events = demand.edit(
+        **values,
+        clear=clear,
+        today=local_date(now, org.time_zone if org else None),
+        now=now,
+        graph=graph(),
+    )
+    if not events:
+        if expected is not None and expected != demand.version:
+            raise VersionConflict("talent demand", expected, demand.version)
+        return demand
+    uow.emit(*events)
+    await uow.demands.save(demand, expected_version=expected)
+    top = await _top(uow, demand)
+    if top_changed(demand.top, top):
+        payload = MatchesChanged(
+            demand_id=demand.id, firm_id=demand.firm_id, top=top, previous=demand.top, cause="demand"
+        )
+        uow.emit(DomainEvent(payload=payload, subject=demand.id, time=now))
+        await uow.demands.set_top(demand.id, [r.model_dump(mode="json") for r in top])
+        demand.top = top
     return demand
 
 

@@ -17,6 +17,7 @@ from talent_pipelines.schemas import (
     CandidateHistory,
     CandidatePublic,
     DemandCreate,
+    DemandPatch,
     DemandPublic,
     DropIn,
     FunnelPublic,
@@ -74,6 +75,21 @@ async def list_demands(
 @demands.get(D, response_model=DemandPublic)
 async def get_demand(demand_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, response: Response) -> Any:
     return _demand(response, await service.get_demand(uow, p, demand_id))
+
+
+@demands.patch(D, response_model=DemandPublic)
+async def edit_demand(
+    demand_id: uuid.UUID,
+    body: DemandPatch,
+    uow: UoW,
+    p: CurrentPrincipal,
+    expected: ExpectedVersion,
+    now: Now,
+    response: Response,
+) -> Any:
+    """The firm's admin edits an open demand's role title, skills, headcount, region or needed-by date; it is
+    re-ranked at once."""
+    return _demand(response, await service.edit_demand(uow, p, demand_id, body.changes(), expected, now=now))
 
 
 @demands.post(D + "/cancel", response_model=DemandPublic)

@@ -177,6 +177,27 @@ async def test_matches_changed_only_when_the_top_results_change(api: Api) -> Non
     assert await changes(api, d["id"]) == n + 1
 
 
+async def test_editing_a_demand_re_ranks_it_and_announces_only_a_changed_top(api: Api) -> None:
+    o = api.orgs
+    d = await api.demand(region="Hotan-" + uuid.uuid4().hex[:6])
+    cohort, program = await api.cohort(await api.curriculum(co_authors=[]), partners=[o.firm])
+    await api.learner(cohort, program, consent_firm=o.firm)
+    n = await changes(api, d["id"])
+    before = (await api.client.get(f"/demands/{d['id']}/matches", headers=api.firm())).json()
+    # A new title changes no score: no matches.changed.
+    r = await api.client.patch(f"/demands/{d['id']}", json={"role_title": "Line technician"}, headers=api.firm())
+    assert r.status_code == 200, r.text
+    assert await changes(api, d["id"]) == n
+    # Asking only for a skill nobody teaches re-ranks it at once: the top changed, announced once.
+    skills = [{"skill_id": SKILLS[4], "weight": 10, "min_level": 2}]
+    r = await api.client.patch(f"/demands/{d['id']}", json={"skills": skills}, headers=api.firm())
+    assert r.status_code == 200, r.text
+    assert await changes(api, d["id"]) == n + 1
+    after = (await api.client.get(f"/demands/{d['id']}/matches", headers=api.firm())).json()
+    assert [line["skill_id"] for line in after["cohorts"][0]["skills"]] == [SKILLS[4]]
+    assert after["cohorts"][0]["score"] < before["cohorts"][0]["score"]
+
+
 async def test_a_college_sees_where_its_own_cohorts_rank_and_no_learners(api: Api) -> None:
     o = api.orgs
     d = await api.demand()
