@@ -461,10 +461,14 @@ async def skill_gaps(
     limit: int,
     region: str | None = None,
     occupation_id: str | None = None,
+    consortium_id: uuid.UUID | None = None,
+    program_id: uuid.UUID | None = None,
 ) -> list[SkillGap]:
     """Across the open demands the caller may see: each demanded skill, its weight, and the cohorts teaching it.
 
-    Aggregates only (cohorts and colleges, never learners); a firm sees its own demands' gaps."""
+    Aggregates only (cohorts and colleges, never learners); a firm sees its own demands' gaps. ``program_id``
+    and ``consortium_id`` narrow the supply side: only that program's cohorts, or those of the consortium's
+    programs, count as teaching (what the demands ask that they do not teach)."""
     if not (p.is_operator or policy.is_college_staff(p) or policy.is_firm_staff(p)):
         raise Forbidden("gap analytics are for firms, colleges and operators")
     if policy.is_firm_staff(p) and not p.is_operator:
@@ -484,7 +488,12 @@ async def skill_gaps(
             count[s.skill_id] += 1
     cohorts: dict[str, int] = defaultdict(int)
     colleges: dict[str, set[uuid.UUID]] = defaultdict(set)
+    programs = await uow.supply.programs_of_consortium(consortium_id) if consortium_id is not None else None
     for c in await uow.supply.cohorts():
+        if (program_id is not None and c.program_id != program_id) or (
+            programs is not None and c.program_id not in programs
+        ):
+            continue
         for s in c.skills:
             if s.skill_id in weight:
                 cohorts[s.skill_id] += 1

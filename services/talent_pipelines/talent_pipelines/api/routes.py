@@ -199,9 +199,21 @@ async def skill_gaps(
     firm_id: uuid.UUID | None = None,
     region: Annotated[Text | None, Query(max_length=100)] = None,
     occupation_id: Annotated[Text | None, Query(max_length=200)] = None,
+    consortium_id: uuid.UUID | None = None,
+    program_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
     """The skills open demands ask for, by demanded weight, with how many cohorts and colleges teach them
-    (untaught first); a firm sees its own demands' gaps."""
-    gaps = await service.skill_gaps(uow, p, firm_id=firm_id, limit=limit, region=region, occupation_id=occupation_id)
+    (untaught first); a firm sees its own demands' gaps. ``program_id`` / ``consortium_id`` count only that
+    program's cohorts, or the consortium's programs' cohorts, as teaching."""
+    gaps = await service.skill_gaps(
+        uow,
+        p,
+        firm_id=firm_id,
+        limit=limit,
+        region=region,
+        occupation_id=occupation_id,
+        consortium_id=consortium_id,
+        program_id=program_id,
+    )
     return GapsPublic(items=[SkillGapPublic.of(g) for g in gaps])

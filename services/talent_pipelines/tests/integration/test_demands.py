@@ -94,10 +94,10 @@ async def test_the_firm_admin_edits_an_open_demand_under_the_rules_of_posting(ap
         "2030-01-31",
     )
     assert got["skills"] == d["skills"] and r.headers["ETag"] == '"2"'
-    assert await outbox_types(api, d["id"]) == [
-        "dovetail.talent-pipelines.demand.posted.v1",
-        "dovetail.talent-pipelines.demand.updated.v1",
-    ]
+    types = await outbox_types(api, d["id"])
+    # The edit may move its top (fit factors changed): at most a matches.changed besides the update.
+    assert types[:2] == ["dovetail.talent-pipelines.demand.posted.v1", "dovetail.talent-pipelines.demand.updated.v1"]
+    assert set(types[2:]) <= {"dovetail.talent-pipelines.matches.changed.v1"}
     # The rules of posting, as problems naming field and rule; nothing changes.
     r = await api.client.patch(url, json={"needed_by": "2020-01-01"}, headers=api.firm())
     api.problem(r, 422, field="needed_by", rule="date_order")
@@ -110,7 +110,7 @@ async def test_the_firm_admin_edits_an_open_demand_under_the_rules_of_posting(ap
     # The same values again: no event.
     r = await api.client.patch(url, json={"headcount": 3}, headers=api.firm())
     assert r.status_code == 200 and r.headers["ETag"] == '"2"'
-    assert len(await outbox_types(api, d["id"])) == 2
+    assert await outbox_types(api, d["id"]) == types
     # Only an open demand is edited.
     assert (await api.client.post(f"{url}/cancel", headers=api.firm())).status_code == 200
     r = await api.client.patch(url, json={"headcount": 4}, headers=api.firm())

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from dovetail_shared.events.curricula import SkillCoverage
 from dovetail_shared.events.internships import EvaluationEvidence, PlacementCompleted, PractisedSkill, SkillScore
-from dovetail_shared.events.joint_programs import CohortOpened, ConsentWithdrawn
+from dovetail_shared.events.joint_programs import CohortOpened, ConsentWithdrawn, ProgramProposed
 from talent_pipelines.tables import messaging
 
 from .conftest import SKILLS, TAUGHT, Api
@@ -242,3 +242,39 @@ async def test_the_gap_report_shows_the_skill_nobody_teaches(api: Api) -> None:
     assert set(gaps) <= set(SKILLS[:4])  # a firm sees its own demands' skills only
     r = await api.client.get("/analytics/gaps", params={"region": "Nowhere"}, headers=api.firm(firm))
     assert r.status_code == 200 and r.json()["items"] == []
+
+
+async def test_the_gap_report_counts_only_a_programs_or_a_consortiums_cohorts_when_asked(api: Api) -> None:
+    o = api.orgs
+    await api.demand(o.other_firm)
+    curriculum = await api.curriculum(co_authors=[])
+    _, program = await api.cohort(curriculum, partners=[o.firm])
+    await api.cohort(curriculum, partners=[o.firm])  # another program's cohort, same skills
+    consortium = uuid.uuid4()
+    await api.deliver(
+        ProgramProposed(
+            program_id=program,
+            college_id=o.college,
+            partner_ids=[o.firm],
+            consortium_id=consortium,
+            model="order_class",
+            title="Order class",
+            curriculum_id=curriculum,
+            curriculum_version_number=1,
+            capacity=30,
+        )
+    )
+
+    async def teaching(**query: str) -> dict[str, int]:
+        r = await api.client.get("/analytics/gaps", params=query, headers=api.firm(o.other_firm))
+        assert r.status_code == 200, r.text
+        return {g["skill_id"]: g["cohorts_teaching"] for g in r.json()["items"]}
+
+    assert (await teaching())[TAUGHT[0]] >= 2
+    by_program = await teaching(program_id=str(program))
+    assert by_program[TAUGHT[0]] == 1 and by_program[SKILLS[3]] == 0
+    assert (await teaching(consortium_id=str(consortium)))[TAUGHT[0]] == 1
+    assert (await teaching(consortium_id=str(uuid.uuid4())))[TAUGHT[0]] == 0
+    assert (await teaching(program_id=str(uuid.uuid4())))[TAUGHT[0]] == 0
+    r = await api.client.get("/analytics/gaps", params={"program_id": "nope"}, headers=api.firm(o.other_firm))
+    api.problem(r, 422, field="program_id")
