@@ -30,6 +30,7 @@ from talent_pipelines.tables import (
     evidence_table,
     learners_table,
     moves_table,
+    programs_table,
 )
 
 # Cohorts still to graduate or just graduated are supply; a planned cohort is not announced by joint programs.
@@ -183,7 +184,17 @@ class SupplyRepository:
     def __init__(self, session: Any) -> None:
         self.session = session
 
-    # ---- cohorts and curricula
+    # ---- cohorts, programs and curricula
+
+    async def upsert_program(self, program_id: uuid.UUID, consortium_id: uuid.UUID | None, at: datetime) -> None:
+        stmt = pg_insert(programs_table).values(program_id=program_id, consortium_id=consortium_id, updated_at=at)
+        set_ = {"consortium_id": stmt.excluded.consortium_id, "updated_at": stmt.excluded.updated_at}
+        await self.session.execute(stmt.on_conflict_do_update(index_elements=[programs_table.c.program_id], set_=set_))
+
+    async def programs_of_consortium(self, consortium_id: uuid.UUID) -> set[uuid.UUID]:
+        t = programs_table
+        rows = await self.session.execute(sa.select(t.c.program_id).where(t.c.consortium_id == consortium_id))
+        return {r[0] for r in rows}
 
     async def upsert_cohort(self, at: datetime, status: str, **values: Any) -> None:
         values["skills"] = [s.model_dump(mode="json") for s in values["skills"]]

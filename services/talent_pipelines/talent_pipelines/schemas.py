@@ -43,6 +43,23 @@ class DemandCreate(BaseModel):
         return values
 
 
+class DemandPatch(BaseModel):
+    """Only the fields given change (the rules of posting apply); ``region: null`` clears it; ``skills: []``
+    falls back to the occupation's. Only an open demand is edited."""
+
+    role_title: Text | None = Field(None, max_length=200)
+    skills: list[SkillIn] | None = Field(None, max_length=MAX_SKILLS)
+    headcount: int | None = Field(None, ge=1, le=HEADCOUNT_MAX)
+    region: Text | None = Field(None, max_length=100)
+    needed_by: IsoDate | None = None
+
+    def changes(self) -> dict[str, Any]:
+        values = self.model_dump(exclude_unset=True, exclude={"skills"})
+        if self.skills is not None:
+            values["skills"] = [DemandSkill(**s.model_dump()) for s in self.skills]
+        return values
+
+
 class DemandSkillPublic(BaseModel):
     skill_id: str
     weight: int

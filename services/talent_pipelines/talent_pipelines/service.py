@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from dovetail_shared.clock import local_date
-from dovetail_shared.errors import Forbidden, NotFound, NotKnownYet, ValidationFailed, Violation
+from dovetail_shared.errors import Forbidden, NotFound, NotKnownYet, ValidationFailed, VersionConflict, Violation
 from dovetail_shared.events.base import DomainEvent
 from dovetail_shared.events.talent_pipelines import DemandSkill, MatchesChanged, RankedSupply
 from dovetail_shared.principal import Principal, Role
@@ -94,6 +94,47 @@ async def cancel_demand(
         raise Forbidden("only the demand's firm admin cancels it")
     uow.emit(*demand.cancel(now))
     await uow.demands.save(demand, expected_version=expected)
+    return demand
+
+
+async def edit_demand(
+    uow: UoW,
+    p: Principal,
+    demand_id: uuid.UUID,
+    changes: dict[str, object],
+    expected: int | None,
+    *,
+    now: datetime,
+) -> TalentDemand:
+    """The firm's admin edits an open demand (the rules of posting apply); it is re-ranked at once and
+    ``matches.changed`` announced only if its top results moved."""
+    demand = await get_demand(uow, p, demand_id)
+    if not policy.can_manage_demand(p, demand):
+        raise Forbidden("only the demand's firm admin edits it")
+    org = await uow.organizations.get(demand.firm_id)
+    clear = frozenset(k for k in ("region",) if k in changes and changes[k] is None)
+    values = {k: v for k, v in changes.items() if v is not None}
+    events = demand.edit(
+        **values,
+        clear=clear,
+        today=local_date(now, org.time_zone if org else None),
+        now=now,
+        graph=graph(),
+    )
+    if not events:
+        if expected is not None and expected != demand.version:
+            raise VersionConflict("talent demand", expected, demand.version)
+        return demand
+    uow.emit(*events)
+    await uow.demands.save(demand, expected_version=expected)
+    top = await _top(uow, demand)
+    if top_changed(demand.top, top):
+        payload = MatchesChanged(
+            demand_id=demand.id, firm_id=demand.firm_id, top=top, previous=demand.top, cause="demand"
+        )
+        uow.emit(DomainEvent(payload=payload, subject=demand.id, time=now))
+        await uow.demands.set_top(demand.id, [r.model_dump(mode="json") for r in top])
+        demand.top = top
     return demand
 
 
@@ -420,10 +461,14 @@ async def skill_gaps(
     limit: int,
     region: str | None = None,
     occupation_id: str | None = None,
+    consortium_id: uuid.UUID | None = None,
+    program_id: uuid.UUID | None = None,
 ) -> list[SkillGap]:
     """Across the open demands the caller may see: each demanded skill, its weight, and the cohorts teaching it.
 
-    Aggregates only (cohorts and colleges, never learners); a firm sees its own demands' gaps."""
+    Aggregates only (cohorts and colleges, never learners); a firm sees its own demands' gaps. ``program_id``
+    and ``consortium_id`` narrow the supply side: only that program's cohorts, or those of the consortium's
+    programs, count as teaching (what the demands ask that they do not teach)."""
     if not (p.is_operator or policy.is_college_staff(p) or policy.is_firm_staff(p)):
         raise Forbidden("gap analytics are for firms, colleges and operators")
     if policy.is_firm_staff(p) and not p.is_operator:
@@ -443,7 +488,12 @@ async def skill_gaps(
             count[s.skill_id] += 1
     cohorts: dict[str, int] = defaultdict(int)
     colleges: dict[str, set[uuid.UUID]] = defaultdict(set)
+    programs = await uow.supply.programs_of_consortium(consortium_id) if consortium_id is not None else None
     for c in await uow.supply.cohorts():
+        if (program_id is not None and c.program_id != program_id) or (
+            programs is not None and c.program_id not in programs
+        ):
+            continue
         for s in c.skills:
             if s.skill_id in weight:
                 cohorts[s.skill_id] += 1

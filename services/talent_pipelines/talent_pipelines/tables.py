@@ -81,6 +81,17 @@ moves_table = sa.Table(
 
 # ---- the supply projection, from curricula's, joint programs' and internships' events only
 
+# Programs' consortium (joint programs' ``program.proposed``): the gap report's consortium filter.
+programs_table = sa.Table(
+    "supply_programs",
+    metadata,
+    sa.Column("program_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("consortium_id", UUID(as_uuid=True), nullable=True),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Index("ix_talent_pipelines_programs_consortium", "consortium_id"),
+    schema=SCHEMA,
+)
+
 cohorts_table = sa.Table(
     "supply_cohorts",
     metadata,

@@ -17,6 +17,7 @@ from talent_pipelines.schemas import (
     CandidateHistory,
     CandidatePublic,
     DemandCreate,
+    DemandPatch,
     DemandPublic,
     DropIn,
     FunnelPublic,
@@ -74,6 +75,21 @@ async def list_demands(
 @demands.get(D, response_model=DemandPublic)
 async def get_demand(demand_id: uuid.UUID, uow: UoW, p: CurrentPrincipal, response: Response) -> Any:
     return _demand(response, await service.get_demand(uow, p, demand_id))
+
+
+@demands.patch(D, response_model=DemandPublic)
+async def edit_demand(
+    demand_id: uuid.UUID,
+    body: DemandPatch,
+    uow: UoW,
+    p: CurrentPrincipal,
+    expected: ExpectedVersion,
+    now: Now,
+    response: Response,
+) -> Any:
+    """The firm's admin edits an open demand's role title, skills, headcount, region or needed-by date; it is
+    re-ranked at once."""
+    return _demand(response, await service.edit_demand(uow, p, demand_id, body.changes(), expected, now=now))
 
 
 @demands.post(D + "/cancel", response_model=DemandPublic)
@@ -183,9 +199,21 @@ async def skill_gaps(
     firm_id: uuid.UUID | None = None,
     region: Annotated[Text | None, Query(max_length=100)] = None,
     occupation_id: Annotated[Text | None, Query(max_length=200)] = None,
+    consortium_id: uuid.UUID | None = None,
+    program_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
     """The skills open demands ask for, by demanded weight, with how many cohorts and colleges teach them
-    (untaught first); a firm sees its own demands' gaps."""
-    gaps = await service.skill_gaps(uow, p, firm_id=firm_id, limit=limit, region=region, occupation_id=occupation_id)
+    (untaught first); a firm sees its own demands' gaps. ``program_id`` / ``consortium_id`` count only that
+    program's cohorts, or the consortium's programs' cohorts, as teaching."""
+    gaps = await service.skill_gaps(
+        uow,
+        p,
+        firm_id=firm_id,
+        limit=limit,
+        region=region,
+        occupation_id=occupation_id,
+        consortium_id=consortium_id,
+        program_id=program_id,
+    )
     return GapsPublic(items=[SkillGapPublic.of(g) for g in gaps])

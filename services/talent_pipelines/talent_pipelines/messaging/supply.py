@@ -25,6 +25,7 @@ from dovetail_shared.events.joint_programs import (
     LearnerErased,
     LearnerGraduated,
     LearnerRegistered,
+    ProgramProposed,
 )
 from dovetail_shared.messaging.envelope import ReceivedEvent
 from dovetail_shared.messaging.handlers import HandlerRegistry
@@ -76,6 +77,12 @@ async def version_published(uow: UoW, e: CurriculumVersionPublished, event: Rece
     )
     if await uow.supply.refresh_pinned(e.curriculum_id, e.version_number, e.skills, now):
         await service.rematch(uow, "curriculum", now)  # rare: a version re-published to cohorts pinned to it
+
+
+@on(ProgramProposed)
+async def program_proposed(uow: UoW, e: ProgramProposed, event: ReceivedEvent) -> None:
+    """Only the program's consortium (the gap report's filter); no score depends on it, so no rematch."""
+    await uow.supply.upsert_program(e.program_id, e.consortium_id, _now(uow, event))
 
 
 async def _cohort(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dovetail_shared.events.base import topic_for
 from dovetail_shared.events.curricula import CurriculumVersionPublished
 from dovetail_shared.events.internships import PlacementConfirmed
-from dovetail_shared.events.joint_programs import CohortOpened, LearnerRegistered
+from dovetail_shared.events.joint_programs import CohortOpened, LearnerRegistered, ProgramProposed
 from dovetail_shared.events.talent_pipelines import CandidateAdvanced, DemandPosted
 from dovetail_shared.settings import ServiceSettings
 
@@ -15,8 +15,8 @@ def published(settings: ServiceSettings) -> list[str]:
 
 
 def supply(settings: ServiceSettings) -> list[str]:
-    """Curricula's curricula, joint programs' cohorts and learners, internships' placements."""
+    """Curricula's curricula, joint programs' programs, cohorts and learners, internships' placements."""
     return [
         topic_for(settings.topic_prefix, p.service(), p.aggregate)
-        for p in (CurriculumVersionPublished, CohortOpened, LearnerRegistered, PlacementConfirmed)
+        for p in (CurriculumVersionPublished, ProgramProposed, CohortOpened, LearnerRegistered, PlacementConfirmed)
     ]

@@ -71,6 +71,7 @@ ROWS: list[Row] = [
     Row("POST", "/demands", signed_in(403) | {"owner": 201, "other_firm": 201}, body=lambda w: w.data["demand_body"]),
     Row("GET", "/demands", signed_in(200), query=lambda w: {"limit": 200}, sees=demands_seen),
     Row("GET", D, hidden(dict.fromkeys(VIEWERS, 200)), params=did),
+    Row("PATCH", D, hidden({"owner": 200}), params=did, body=lambda w: {"headcount": 5}),
     Row("POST", D + "/cancel", hidden({"owner": 200}), params=did),
     Row(
         "GET",

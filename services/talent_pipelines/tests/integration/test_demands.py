@@ -76,6 +76,47 @@ async def test_cancel_by_the_firm_admin_with_if_match(api: Api) -> None:
     api.problem(r, 409)
 
 
+async def test_the_firm_admin_edits_an_open_demand_under_the_rules_of_posting(api: Api) -> None:
+    d = await api.demand()
+    url = f"/demands/{d['id']}"
+    r = await api.client.patch(url, json={"headcount": 3}, headers=api.as_("firm_admin", api.orgs.firm, if_match=7))
+    api.problem(r, 409)
+    r = await api.client.patch(url, json={"headcount": 3}, headers=api.as_("recruiter", api.orgs.firm))
+    api.problem(r, 403)
+    body = {"role_title": "Senior technician", "headcount": 3, "region": None, "needed_by": "2030-01-31"}
+    r = await api.client.patch(url, json=body, headers=api.as_("firm_admin", api.orgs.firm, if_match=1))
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["role_title"], got["headcount"], got["region"], got["needed_by"]) == (
+        "Senior technician",
+        3,
+        None,
+        "2030-01-31",
+    )
+    assert got["skills"] == d["skills"] and r.headers["ETag"] == '"2"'
+    types = await outbox_types(api, d["id"])
+    # The edit may move its top (fit factors changed): at most a matches.changed besides the update.
+    assert types[:2] == ["dovetail.talent-pipelines.demand.posted.v1", "dovetail.talent-pipelines.demand.updated.v1"]
+    assert set(types[2:]) <= {"dovetail.talent-pipelines.matches.changed.v1"}
+    # The rules of posting, as problems naming field and rule; nothing changes.
+    r = await api.client.patch(url, json={"needed_by": "2020-01-01"}, headers=api.firm())
+    api.problem(r, 422, field="needed_by", rule="date_order")
+    r = await api.client.patch(url, json={"skills": [{"skill_id": "esco:invented"}]}, headers=api.firm())
+    api.problem(r, 422, field="skills[0].skill_id", rule="known_skill")
+    r = await api.client.patch(url, json={"skills": []}, headers=api.firm())
+    api.problem(r, 422, field="skills", rule="skills_or_occupation")
+    r = await api.client.patch(url, json={"headcount": 0}, headers=api.firm())
+    api.problem(r, 422, field="headcount")
+    # The same values again: no event.
+    r = await api.client.patch(url, json={"headcount": 3}, headers=api.firm())
+    assert r.status_code == 200 and r.headers["ETag"] == '"2"'
+    assert await outbox_types(api, d["id"]) == types
+    # Only an open demand is edited.
+    assert (await api.client.post(f"{url}/cancel", headers=api.firm())).status_code == 200
+    r = await api.client.patch(url, json={"headcount": 4}, headers=api.firm())
+    api.problem(r, 409)
+
+
 async def test_lists_show_a_firm_its_own_demands_only(api: Api) -> None:
     mine, theirs = await api.demand(), await api.demand(api.orgs.other_firm)
     r = await api.client.get("/demands", params={"limit": 200}, headers=api.firm())

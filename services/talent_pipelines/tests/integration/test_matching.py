@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from dovetail_shared.events.curricula import SkillCoverage
 from dovetail_shared.events.internships import EvaluationEvidence, PlacementCompleted, PractisedSkill, SkillScore
-from dovetail_shared.events.joint_programs import CohortOpened, ConsentWithdrawn
+from dovetail_shared.events.joint_programs import CohortOpened, ConsentWithdrawn, ProgramProposed
 from talent_pipelines.tables import messaging
 
 from .conftest import SKILLS, TAUGHT, Api
@@ -177,6 +177,27 @@ async def test_matches_changed_only_when_the_top_results_change(api: Api) -> Non
     assert await changes(api, d["id"]) == n + 1
 
 
+async def test_editing_a_demand_re_ranks_it_and_announces_only_a_changed_top(api: Api) -> None:
+    o = api.orgs
+    d = await api.demand(region="Hotan-" + uuid.uuid4().hex[:6])
+    cohort, program = await api.cohort(await api.curriculum(co_authors=[]), partners=[o.firm])
+    await api.learner(cohort, program, consent_firm=o.firm)
+    n = await changes(api, d["id"])
+    before = (await api.client.get(f"/demands/{d['id']}/matches", headers=api.firm())).json()
+    # A new title changes no score: no matches.changed.
+    r = await api.client.patch(f"/demands/{d['id']}", json={"role_title": "Line technician"}, headers=api.firm())
+    assert r.status_code == 200, r.text
+    assert await changes(api, d["id"]) == n
+    # Asking only for a skill nobody teaches re-ranks it at once: the top changed, announced once.
+    skills = [{"skill_id": SKILLS[4], "weight": 10, "min_level": 2}]
+    r = await api.client.patch(f"/demands/{d['id']}", json={"skills": skills}, headers=api.firm())
+    assert r.status_code == 200, r.text
+    assert await changes(api, d["id"]) == n + 1
+    after = (await api.client.get(f"/demands/{d['id']}/matches", headers=api.firm())).json()
+    assert [line["skill_id"] for line in after["cohorts"][0]["skills"]] == [SKILLS[4]]
+    assert after["cohorts"][0]["score"] < before["cohorts"][0]["score"]
+
+
 async def test_a_college_sees_where_its_own_cohorts_rank_and_no_learners(api: Api) -> None:
     o = api.orgs
     d = await api.demand()
@@ -221,3 +242,39 @@ async def test_the_gap_report_shows_the_skill_nobody_teaches(api: Api) -> None:
     assert set(gaps) <= set(SKILLS[:4])  # a firm sees its own demands' skills only
     r = await api.client.get("/analytics/gaps", params={"region": "Nowhere"}, headers=api.firm(firm))
     assert r.status_code == 200 and r.json()["items"] == []
+
+
+async def test_the_gap_report_counts_only_a_programs_or_a_consortiums_cohorts_when_asked(api: Api) -> None:
+    o = api.orgs
+    await api.demand(o.other_firm)
+    curriculum = await api.curriculum(co_authors=[])
+    _, program = await api.cohort(curriculum, partners=[o.firm])
+    await api.cohort(curriculum, partners=[o.firm])  # another program's cohort, same skills
+    consortium = uuid.uuid4()
+    await api.deliver(
+        ProgramProposed(
+            program_id=program,
+            college_id=o.college,
+            partner_ids=[o.firm],
+            consortium_id=consortium,
+            model="order_class",
+            title="Order class",
+            curriculum_id=curriculum,
+            curriculum_version_number=1,
+            capacity=30,
+        )
+    )
+
+    async def teaching(**query: str) -> dict[str, int]:
+        r = await api.client.get("/analytics/gaps", params=query, headers=api.firm(o.other_firm))
+        assert r.status_code == 200, r.text
+        return {g["skill_id"]: g["cohorts_teaching"] for g in r.json()["items"]}
+
+    assert (await teaching())[TAUGHT[0]] >= 2
+    by_program = await teaching(program_id=str(program))
+    assert by_program[TAUGHT[0]] == 1 and by_program[SKILLS[3]] == 0
+    assert (await teaching(consortium_id=str(consortium)))[TAUGHT[0]] == 1
+    assert (await teaching(consortium_id=str(uuid.uuid4())))[TAUGHT[0]] == 0
+    assert (await teaching(program_id=str(uuid.uuid4())))[TAUGHT[0]] == 0
+    r = await api.client.get("/analytics/gaps", params={"program_id": "nope"}, headers=api.firm(o.other_firm))
+    api.problem(r, 422, field="program_id")
