@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
@@ -129,3 +129,8 @@ def if_match(
 
 
 ExpectedVersion = Annotated[int | None, Depends(if_match)]
+
+
+def set_etag(response: Response, version: int) -> None:
+    """The aggregate's version as the strong ETag that ``if_match`` reads back: one format in every service."""
+    response.headers["ETag"] = f'"{version}"'

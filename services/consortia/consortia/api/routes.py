@@ -15,6 +15,7 @@ from dovetail_shared.http.deps import (
     Page,
     Paging,
     Transaction,
+    set_etag,
 )
 from dovetail_shared.principal import Principal
 from dovetail_shared.text import Text
@@ -58,12 +59,12 @@ DateTo = Annotated[IsoDate | None, Query(alias="to", description="Last day, incl
 
 
 def _org_out(response: Response, org: Organization) -> OrganizationPublic:
-    response.headers["ETag"] = f'"{org.version}"'
+    set_etag(response, org.version)
     return OrganizationPublic.of(org)
 
 
 def _out(response: Response, c: Consortium, p: Principal | None) -> ConsortiumPublic:
-    response.headers["ETag"] = f'"{c.version}"'
+    set_etag(response, c.version)
     return ConsortiumPublic.of(service.view(p, c))
 
 

@@ -14,6 +14,7 @@ from dovetail_shared.http.deps import (
     Page,
     Paging,
     Transaction,
+    set_etag,
 )
 from dovetail_shared.principal import Principal
 from dovetail_shared.text import Text
@@ -45,7 +46,7 @@ def _out(response: Response, c: Any, p: Principal | None) -> CurriculumPublic:
 
 
 def _proposal_out(response: Response, proposal: Any) -> ProposalPublic:
-    response.headers["ETag"] = f'"{proposal.version}"'
+    set_etag(response, proposal.version)
     return ProposalPublic.of(proposal)
 
 

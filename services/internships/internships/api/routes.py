@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from dovetail_shared.http.deps import CurrentPrincipal, ExpectedVersion, Now, Page, Paging, Transaction
+from dovetail_shared.http.deps import CurrentPrincipal, ExpectedVersion, Now, Page, Paging, Transaction, set_etag
 from fastapi import APIRouter, Response, status
 
 from internships import service
@@ -43,22 +43,18 @@ logbook = APIRouter(tags=["logbook"])
 routers = [postings, applications, placements, logbook]
 
 
-def _etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = f'"{version}"'
-
-
 def _posting(response: Response, posting: Any) -> PostingPublic:
-    _etag(response, posting.version)
+    set_etag(response, posting.version)
     return PostingPublic.of(posting)
 
 
 def _application(response: Response, app: Any) -> ApplicationPublic:
-    _etag(response, app.version)
+    set_etag(response, app.version)
     return ApplicationPublic.of(app)
 
 
 def _placement(response: Response, placement: Any) -> PlacementPublic:
-    _etag(response, placement.version)
+    set_etag(response, placement.version)
     return PlacementPublic.of(placement)
 
 

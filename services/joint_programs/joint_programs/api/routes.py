@@ -5,7 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from dovetail_shared.http.deps import CurrentPrincipal, ExpectedVersion, Ids, Now, Page, Paging, Today, Transaction
+from dovetail_shared.http.deps import (
+    CurrentPrincipal,
+    ExpectedVersion,
+    Ids,
+    Now,
+    Page,
+    Paging,
+    Today,
+    Transaction,
+    set_etag,
+)
 from fastapi import APIRouter, Response, status
 
 from joint_programs import service
@@ -33,17 +43,13 @@ learners = APIRouter(tags=["learners"])
 routers = [programs, cohorts, learners]
 
 
-def _etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = f'"{version}"'
-
-
 def _program(response: Response, program: Any) -> ProgramPublic:
-    _etag(response, program.version)
+    set_etag(response, program.version)
     return ProgramPublic.of(program)
 
 
 def _cohort(response: Response, cohort: Any) -> CohortPublic:
-    _etag(response, cohort.version)
+    set_etag(response, cohort.version)
     return CohortPublic.of(cohort)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from dovetail_shared.http.deps import CurrentPrincipal, ExpectedVersion, Now, Page, Paging, Transaction
+from dovetail_shared.http.deps import CurrentPrincipal, ExpectedVersion, Now, Page, Paging, Transaction, set_etag
 from dovetail_shared.text import Text
 from fastapi import APIRouter, Query, Response, status
 
@@ -39,12 +39,12 @@ D = "/demands/{demand_id}"
 
 
 def _demand(response: Response, demand: Any) -> DemandPublic:
-    response.headers["ETag"] = f'"{demand.version}"'
+    set_etag(response, demand.version)
     return DemandPublic.of(demand)
 
 
 def _candidate(response: Response, candidate: Any) -> CandidatePublic:
-    response.headers["ETag"] = f'"{candidate.version}"'
+    set_etag(response, candidate.version)
     return CandidatePublic.of(candidate)
 
 
